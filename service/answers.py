@@ -1,0 +1,65 @@
+"""Answer and Citation: what the engine returns, and their one JSON form."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from service.passages import Passage
+
+Grounding = Literal["verified", "extractive", "abstained"]
+ABSTENTION_TEXT = "The articles don't say."
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered source of an answer: `quote == article_text[start:end]`, verbatim."""
+
+    n: int
+    document_id: str
+    source: str
+    title: str | None
+    published: str | None
+    quote: str
+    start: int
+    end: int
+    score: float
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A verified answer, or an abstention with the closest passages."""
+
+    question: str
+    answer: str
+    abstained: bool
+    grounding: Grounding
+    citations: list[Citation]
+    related: list[Passage]
+    backend: str
+    model: str
+    timings_ms: dict[str, float | None]
+    reason: str = ""
+    standalone_question: str | None = None
+    removed_sentences: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The answer as plain JSON types (the API's response body and `ask --json`)."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class TokenEvent:
+    """A piece of text as the model writes it; the final answer may differ."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class FinalEvent:
+    """The verified answer: authoritative over any tokens streamed before it."""
+
+    answer: Answer
+
+
+AnswerEvent = TokenEvent | FinalEvent

@@ -1,0 +1,49 @@
+"""The seam every answer backend implements: a generation request in, text pieces out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from service.passages import Passage
+
+Role = Literal["system", "user", "assistant"]
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    """One message of a chat prompt."""
+
+    role: Role
+    content: str
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """What a backend is asked: the rendered prompt, plus the question and numbered passages.
+
+    LLM backends send `messages`; the extractive backend answers from `question` and
+    `passages` directly (passage n is `passages[n - 1]`).
+    """
+
+    messages: Sequence[ChatMessage]
+    max_tokens: int
+    question: str = ""
+    passages: Sequence[Passage] = field(default_factory=tuple)
+    stop: Sequence[str] = field(default_factory=tuple)
+
+
+class Backend(Protocol):
+    """An answer backend; generation is an iterator so streaming is the normal case."""
+
+    name: str
+    model: str
+
+    def generate(self, request: GenerationRequest) -> Iterator[str]:
+        """Yield the answer text piece by piece; raise a BackendError subclass on failure."""
+        ...
+
+    def check(self) -> None:
+        """Raise a BackendError subclass if the backend cannot answer right now."""
+        ...

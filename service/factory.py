@@ -1,0 +1,58 @@
+"""Build the engine and its parts from Settings; used by the CLI and create_app."""
+
+from __future__ import annotations
+
+from service.backends.base import Backend
+from service.backends.extractive import ExtractiveBackend
+from service.engine import Engine, EngineLimits
+from service.indexing import embedder_for
+from service.prompting import PromptLibrary
+from service.settings import LLMName, Settings
+from service.snapshots import StoreSnapshots
+
+
+def backend_for(settings: Settings, name: LLMName | None = None) -> Backend:
+    """The answer backend the settings (or `name`) select."""
+    name = name or settings.llm
+    if name == "llamacpp":
+        from service.backends.llamacpp import LlamaCppBackend
+
+        return LlamaCppBackend(
+            settings.llamacpp_model_path,
+            threads=settings.llamacpp_threads,
+            context_tokens=settings.llamacpp_context_tokens,
+        )
+    if name == "ollama":
+        from service.backends.ollama import OllamaBackend
+
+        return OllamaBackend(
+            model=settings.ollama_model,
+            host=settings.ollama_host,
+            timeout_s=settings.llm_timeout_s,
+        )
+    return ExtractiveBackend(embedder_for(settings))
+
+
+def engine_for(settings: Settings, backend: Backend | None = None) -> Engine:
+    """An Engine over the settings' store with the chosen backend."""
+    embedder = embedder_for(settings)
+    snapshots = StoreSnapshots(
+        settings.index_dir,
+        embedder,
+        max_top_k=settings.max_top_k,
+        max_per_document=settings.max_chunks_per_document,
+    )
+    limits = EngineLimits(
+        top_k=settings.top_k,
+        max_top_k=settings.max_top_k,
+        max_question_chars=settings.max_question_chars,
+        max_answer_tokens=settings.max_answer_tokens,
+        support_threshold=settings.support_threshold,
+    )
+    return Engine(
+        snapshots,
+        backend or backend_for(settings),
+        embedder,
+        PromptLibrary(settings.prompts_dir),
+        limits,
+    )

@@ -1,0 +1,166 @@
+"""Hybrid retrieval: dense (FAISS) and lexical (BM25) rankings fused, capped per document."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import bm25s
+import numpy as np
+
+from indexer.embedding import Embedder
+from indexer.store import Store, StoredChunk
+from service.errors import InvalidRequest
+from service.passages import Passage
+from service.terms import index_terms
+
+logger = logging.getLogger(__name__)
+
+# Reciprocal rank fusion constant from Cormack et al. (2009); damps the top ranks' weight.
+RRF_K = 60
+# How many candidates each ranker contributes per requested passage, before fusion and caps.
+CANDIDATES_PER_RESULT = 8
+MIN_CANDIDATES = 40
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Restrictions on which documents may be returned."""
+
+    published_from: str | None = None
+    published_to: str | None = None
+    sources: tuple[str, ...] = ()
+
+    @property
+    def active(self) -> bool:
+        """Whether any restriction is set."""
+        return bool(self.published_from or self.published_to or self.sources)
+
+
+class Retriever:
+    """Finds the passages of one store version that best match a query."""
+
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder,
+        *,
+        max_top_k: int = 50,
+        max_per_document: int = 3,
+    ) -> None:
+        if max_top_k < 1 or max_per_document < 1:
+            raise ValueError("max_top_k and max_per_document must be at least 1")
+        self.store = store
+        self.embedder = embedder
+        self.max_top_k = max_top_k
+        self.max_per_document = max_per_document
+        self._chunk_ids, self._bm25 = _build_bm25(store)
+
+    def search(
+        self, query: str, *, top_k: int = 5, filters: SearchFilters | None = None
+    ) -> list[Passage]:
+        """The best `top_k` passages for `query`, best first."""
+        if not query.strip():
+            raise InvalidRequest("the query is empty; ask a question with some words in it")
+        if not 1 <= top_k <= self.max_top_k:
+            raise InvalidRequest(f"top_k must be between 1 and {self.max_top_k}, not {top_k}")
+        filters = filters or SearchFilters()
+        allowed = None
+        if filters.active:
+            allowed = self.store.chunk_ids_where(
+                published_from=filters.published_from,
+                published_to=filters.published_to,
+                sources=filters.sources,
+            )
+        pool = max(MIN_CANDIDATES, top_k * CANDIDATES_PER_RESULT)
+        dense = self.dense_ranking(query, pool, allowed)
+        lexical = self.lexical_ranking(query, pool, allowed)
+        return self._fuse(dense, lexical, top_k)
+
+    def dense_ranking(
+        self, query: str, k: int, allowed: np.ndarray | None = None
+    ) -> list[tuple[int, float]]:
+        """Chunk ids by cosine similarity to the query's embedding."""
+        vector = self.embedder.embed([query])[0]
+        return self.store.search(vector, k, only_ids=allowed)
+
+    def lexical_ranking(
+        self, query: str, k: int, allowed: np.ndarray | None = None
+    ) -> list[tuple[int, float]]:
+        """Chunk ids by BM25 score; chunks sharing no term with the query are left out."""
+        terms = index_terms(query)
+        if not terms or self._bm25 is None:
+            return []
+        # Filters are applied after scoring, so ask for more when a filter is on.
+        want = len(self._chunk_ids) if allowed is not None else min(k, len(self._chunk_ids))
+        positions, scores = self._bm25.retrieve([terms], k=want, show_progress=False)
+        allowed_set = None if allowed is None else set(allowed.tolist())
+        ranked = []
+        for position, score in zip(positions[0], scores[0], strict=True):
+            chunk_id = int(self._chunk_ids[int(position)])
+            if score > 0 and (allowed_set is None or chunk_id in allowed_set):
+                ranked.append((chunk_id, float(score)))
+        return ranked[:k]
+
+    def _fuse(
+        self,
+        dense: Sequence[tuple[int, float]],
+        lexical: Sequence[tuple[int, float]],
+        top_k: int,
+    ) -> list[Passage]:
+        fused: dict[int, float] = {}
+        for ranking in (dense, lexical):
+            for rank, (chunk_id, _) in enumerate(ranking, start=1):
+                fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank)
+        order = sorted(fused, key=lambda cid: fused[cid], reverse=True)
+        chunks = {c.id: c for c in self.store.get_chunks(order)}
+        dense_scores, lexical_scores = dict(dense), dict(lexical)
+        per_document: dict[str, int] = {}
+        passages: list[Passage] = []
+        for chunk_id in order:
+            chunk = chunks.get(chunk_id)
+            if chunk is None:
+                continue
+            taken = per_document.get(chunk.document_id, 0)
+            if taken >= self.max_per_document:
+                continue  # diversity: leave room for other articles
+            per_document[chunk.document_id] = taken + 1
+            passages.append(_passage(chunk, fused[chunk_id], dense_scores, lexical_scores))
+            if len(passages) == top_k:
+                break
+        return passages
+
+
+def _passage(
+    chunk: StoredChunk, score: float, dense: dict[int, float], lexical: dict[int, float]
+) -> Passage:
+    return Passage(
+        chunk_id=chunk.id,
+        document_id=chunk.document_id,
+        source=chunk.source,
+        title=chunk.title,
+        published=chunk.published,
+        outlet=chunk.outlet,
+        text=chunk.text,
+        start=chunk.start,
+        end=chunk.end,
+        score=round(score, 6),
+        dense_score=None if chunk.id not in dense else round(dense[chunk.id], 6),
+        lexical_score=None if chunk.id not in lexical else round(lexical[chunk.id], 6),
+    )
+
+
+def _build_bm25(store: Store) -> tuple[np.ndarray, bm25s.BM25 | None]:
+    ids: list[int] = []
+    corpus: list[list[str]] = []
+    for chunk in store.iter_chunks():
+        ids.append(chunk.id)
+        # The title is searchable with every chunk of its article.
+        corpus.append(index_terms(f"{chunk.title or ''} {chunk.text}") or ["<empty>"])
+    if not corpus:
+        return np.zeros(0, dtype=np.int64), None
+    model = bm25s.BM25()
+    model.index(corpus, show_progress=False)
+    logger.info("built BM25 index over %d chunks of store version %s", len(ids), store.version)
+    return np.array(ids, dtype=np.int64), model
