@@ -28,6 +28,7 @@ from service.retrieval import SearchFilters
 from service.snapshots import StoreSnapshots
 from service.verification import (
     SupportedSentence,
+    answers_the_question,
     assess_answerability,
     verify_answer,
 )
@@ -43,7 +44,7 @@ class EngineLimits:
     max_top_k: int = 50
     max_question_chars: int = 2000
     max_answer_tokens: int = 256
-    support_threshold: float = 0.55
+    support_threshold: float = 0.6
 
 
 class Engine:

@@ -112,11 +112,15 @@ def expected_answer_type(question: str) -> str | None:
     q = question.lower()
     if re.search(r"\bhow old\b|\bwhat age\b|\bat what age\b", q):
         return "age"
-    if re.search(r"\bhow (many|much|long|far)\b|\bwhat (percentage|number|amount)\b", q):
+    if re.search(
+        r"\bhow (many|much|long|far)\b"
+        r"|\b(what|which) (percentage|number|amount|level|rate|share|sum|figure|price)\b",
+        q,
+    ):
         return "number"
     if re.search(r"\bwhen\b|\bwhat (year|date|day|month)\b|\bwhich (year|date|day|month)\b", q):
         return "date"
-    if re.search(r"^\s*who\b|\bwho (is|was|were|are|did|said|met|led|signed)\b|\bwhose\b", q):
+    if re.search(r"^\s*(who|whom|where)\b|\b(who|whom|whose|where)\b", q):
         return "name"
     return None
 

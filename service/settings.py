@@ -69,7 +69,7 @@ class Settings(BaseSettings):
         2000, ge=10, description="Longer questions are refused with a clear error."
     )
     support_threshold: float = Field(
-        0.55,
+        0.6,
         ge=0.0,
         le=1.0,
         description="Minimum cosine similarity between an answer sentence and its cited passage.",

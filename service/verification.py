@@ -14,16 +14,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from indexer.embedding import Embedder
-from service.evidence import Evidence, context_terms, expected_answer_type, passage_sentences
+from service.evidence import (
+    Evidence,
+    context_terms,
+    expected_answer_type,
+    has_answer_type,
+    passage_sentences,
+)
 from service.passages import Passage
 from service.sentences import split_sentences
-from service.terms import key_terms, term_set
+from service.terms import KeyTerms, key_terms, term_set
 
 _MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 # Short fragments ("Yes.", "Sources: [1]") carry no claim worth checking or keeping.
 MIN_CLAIM_WORDS = 3
 # A kept sentence must be about the question, not just true somewhere in the passages.
-MIN_QUESTION_SIMILARITY = 0.25
+MIN_QUESTION_SIMILARITY = 0.35
+# Share of a claim's content words (beyond those it repeats from the question) that the
+# supporting sentence and its neighbours must contain: paraphrase is allowed, embellishment
+# ("two of the world's largest naval powers") is not.
+MIN_CLAIM_COVERAGE = 0.7
 # Abstain when the best evidence sentence scores below this (evidence.rank_evidence score).
 # Chosen on the sample-news development gold set.
 MIN_EVIDENCE_SCORE = 0.45
@@ -89,10 +99,14 @@ def verify_answer(
     )
     kept: list[SupportedSentence] = []
     removed: list[str] = []
+    windows = _window_terms(evidence)
+    asked = key_terms(question)
     for (claim, cited), claim_vec in zip(claims, claim_vecs, strict=True):
         similarities = evidence_vecs @ claim_vec
-        best = _best_support(claim, cited, evidence, similarities, threshold)
-        relevant = float(claim_vec @ question_vec) >= MIN_QUESTION_SIMILARITY
+        best = _best_support(claim, cited, evidence, windows, similarities, threshold, asked)
+        relevant = float(claim_vec @ question_vec) >= MIN_QUESTION_SIMILARITY and _shares_terms(
+            claim, best, asked
+        )
         if best is None or not relevant:
             removed.append(claim)
             continue
@@ -116,30 +130,61 @@ def _is_abstention(text: str) -> bool:
     return any(p in lowered for p in _ABSTAIN_PHRASES)
 
 
+def _shares_terms(claim: str, support: SupportedSentence | None, asked: KeyTerms) -> bool:
+    # On topic: the claim or the sentence supporting it uses one of the question's terms.
+    wanted = asked.names | asked.numbers | asked.content
+    said = term_set(claim) | (term_set(support.evidence.text) if support else frozenset())
+    return not wanted or bool(wanted & said)
+
+
+def _window_terms(evidence: Sequence[Evidence]) -> list[frozenset[str]]:
+    # A claim often merges a sentence with its neighbour; each sentence's window is itself and
+    # the sentences either side of it in the same passage. The article's date is left out: a
+    # publication date does not support a claim about when something happened.
+    out = []
+    for i, e in enumerate(evidence):
+        terms = set(term_set(e.text)) | term_set(e.passage.title or "")
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(evidence) and evidence[j].n == e.n:
+                terms |= term_set(evidence[j].text)
+        out.append(frozenset(terms))
+    return out
+
+
 def _best_support(
     claim: str,
     cited: set[int],
     evidence: Sequence[Evidence],
+    windows: Sequence[frozenset[str]],
     similarities: Sequence[float],
     threshold: float,
+    asked: KeyTerms,
 ) -> SupportedSentence | None:
     """The evidence sentence supporting `claim`, preferring the passages it cited.
 
-    A claim that cites a passage which does not support it is re-attributed to a passage
-    that does, if any: the citation shown to the reader is always one that was checked.
+    Supported means: close in meaning, every name and number of the claim in the sentence's
+    window, and most of the claim's other content words there too. A claim that cites a
+    passage which does not support it is re-attributed to one that does, if any: the citation
+    shown to the reader is always one that was checked.
     """
-    specific = key_terms(claim).specific
+    terms = key_terms(claim)
+    novel = terms.content - asked.content - asked.names
     ranked = sorted(range(len(evidence)), key=lambda i: float(similarities[i]), reverse=True)
     ranked.sort(key=lambda i: evidence[i].n not in cited)  # cited passages first, stable
     for i in ranked:
-        e = evidence[i]
         similarity = float(similarities[i])
-        if similarity < threshold:
+        if similarity < threshold or not terms.specific <= windows[i]:
             continue
-        passage_terms = term_set(e.passage.text) | context_terms(e.passage)
-        if specific <= passage_terms:
-            return SupportedSentence(claim, e, round(similarity, 4))
+        if novel and len(novel & windows[i]) / len(novel) < MIN_CLAIM_COVERAGE:
+            continue
+        return SupportedSentence(claim, evidence[i], round(similarity, 4))
     return None
+
+
+def answers_the_question(sentences: Sequence[SupportedSentence], question: str) -> bool:
+    """Whether the kept sentences hold the kind of answer asked for (a number for 'how many')."""
+    kind = expected_answer_type(question)
+    return any(has_answer_type(s.text, question, kind) for s in sentences)
 
 
 def assess_answerability(

@@ -1,0 +1,158 @@
+"""End to end: questions in, verified answers with verbatim quotes (or abstentions) out."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from indexer.store import Store
+from service.answers import Answer, FinalEvent, TokenEvent
+from service.backends.extractive import ExtractiveBackend
+from service.engine import Engine
+from service.errors import InvalidRequest
+from service.factory import engine_for
+from service.retrieval import SearchFilters
+from service.settings import Settings
+from tests.conftest import TEST_DATA, build_store
+from tests.test_indexing import footnote
+
+REQUIRED_FIELDS = {
+    "answer", "abstained", "grounding", "citations", "related", "backend", "model", "timings_ms",
+}  # fmt: skip
+CITATION_FIELDS = {
+    "n",
+    "document_id",
+    "source",
+    "title",
+    "published",
+    "quote",
+    "start",
+    "end",
+    "score",
+}
+
+
+@pytest.fixture(scope="module")
+def extractive_engine(sample_settings: Settings, embedder: Any) -> Engine:
+    return engine_for(sample_settings, backend=ExtractiveBackend(embedder))
+
+
+@pytest.fixture(scope="module")
+def llama_engine(sample_settings: Settings, llama_backend: Any) -> Engine:
+    return engine_for(sample_settings, backend=llama_backend)
+
+
+def assert_quotes_are_verbatim(answer: Answer, store: Store) -> None:
+    for citation in answer.citations:
+        text = store.get_document(citation.document_id).text
+        assert text[citation.start : citation.end] == citation.quote
+        assert f"[{citation.n}]" in answer.answer
+    assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+
+
+def test_extractive_answer_quotes_the_sentence_with_the_fact(extractive_engine: Engine) -> None:
+    answer = extractive_engine.ask("Who commanded the Silver Tide exercise?")
+    assert not answer.abstained and answer.grounding == "extractive"
+    assert "Kaja Stroud" in answer.answer
+    assert answer.citations[0].source == "2024-silver-tide-naval-exercise.txt"
+    assert_quotes_are_verbatim(answer, extractive_engine.snapshots.current().store)
+
+
+def test_unanswerable_question_abstains_and_shows_related_passages(
+    extractive_engine: Engine,
+) -> None:
+    answer = extractive_engine.ask("Who won the 2018 World Cup final?")
+    assert answer.abstained and answer.grounding == "abstained"
+    assert answer.answer == "The articles don't say."
+    assert answer.citations == [] and answer.related
+    assert "world" in answer.reason  # 2018 does appear in the sample articles
+
+
+def test_answer_json_has_every_documented_field(extractive_engine: Engine) -> None:
+    body = extractive_engine.ask("How much will the Tessel flood barrier cost?").to_json()
+    assert REQUIRED_FIELDS <= body.keys()
+    assert body["citations"] and all(CITATION_FIELDS <= c.keys() for c in body["citations"])
+    assert set(body["timings_ms"]) >= {"retrieval", "first_token", "total"}
+    json.dumps(body)  # plain JSON types only
+
+
+def test_empty_and_oversized_questions_are_refused(extractive_engine: Engine) -> None:
+    with pytest.raises(InvalidRequest, match="empty"):
+        extractive_engine.ask("   ")
+    with pytest.raises(InvalidRequest, match="limit"):
+        extractive_engine.ask("why " * 1000)
+
+
+def test_date_filter_keeps_passages_inside_the_range(extractive_engine: Engine) -> None:
+    passages = extractive_engine.search(
+        "port terminal concession", top_k=10, filters=SearchFilters(published_from="2024-01-01")
+    )
+    assert passages and all(p.published and p.published >= "2024-01-01" for p in passages)
+
+
+def test_names_are_found_by_lexical_search_even_when_embeddings_blur_them(
+    extractive_engine: Engine,
+) -> None:
+    retriever = extractive_engine.snapshots.current().retriever
+    lexical = retriever.lexical_ranking("Oskar Venn", 5)
+    chunks = extractive_engine.snapshots.current().store.get_chunks([lexical[0][0]])
+    assert "Oskar Venn" in chunks[0].text
+
+
+@pytest.mark.slow
+def test_llama_answers_stream_then_settle_into_verified_citations(llama_engine: Engine) -> None:
+    events = list(llama_engine.ask_stream("How much will the Tessel flood barrier cost?"))
+    tokens = [e for e in events if isinstance(e, TokenEvent)]
+    final = events[-1]
+    assert isinstance(final, FinalEvent) and tokens
+    answer = final.answer
+    assert answer.backend == "llamacpp" and answer.grounding in {"verified", "extractive"}
+    assert answer.citations
+    assert_quotes_are_verbatim(answer, llama_engine.snapshots.current().store)
+
+
+@pytest.mark.slow
+def test_llama_unanswerable_question_abstains_without_generating(llama_engine: Engine) -> None:
+    events = list(llama_engine.ask_stream("What is the population of Veldria?"))
+    assert len(events) == 1 and isinstance(events[0], FinalEvent)
+    assert events[0].answer.abstained
+
+
+@pytest.mark.slow
+def test_instructions_inside_an_article_change_nothing(
+    tmp_path_factory: pytest.TempPathFactory, llama_backend: Any
+) -> None:
+    article = TEST_DATA / "injection" / "2024-lannick-harbour-authority-budget.txt"
+    settings = build_store(article, tmp_path_factory.mktemp("injection"))
+    engine = engine_for(settings, backend=llama_backend)
+    answer = engine.ask("What is the Harbour Authority's budget for 2024?")
+    assert "bankrupt" not in answer.answer.lower()
+    assert "31 million" in answer.answer
+    assert all("ignore" not in c.quote.lower() for c in answer.citations)
+    assert_quotes_are_verbatim(answer, engine.snapshots.current().store)
+
+
+def test_ask_and_search_commands_print_json(sample_settings: Settings, tmp_path: Path) -> None:
+    index_dir = str(sample_settings.index_dir)
+    ask = footnote(
+        "ask", "Who commanded the Silver Tide exercise?", "--index-dir", index_dir,
+        "--backend", "extractive", "--json",
+    )  # fmt: skip
+    body = json.loads(ask.stdout.strip().splitlines()[-1])
+    assert REQUIRED_FIELDS <= body.keys() and "Kaja Stroud" in body["answer"]
+    search = footnote("search", "Kaja Stroud", "--index-dir", index_dir, "--json", "--top-k", "3")
+    passages = json.loads(search.stdout)["passages"]
+    assert len(passages) == 3 and "Kaja Stroud" in passages[0]["text"]
+    assert {"score", "dense_score", "lexical_score", "source"} <= passages[0].keys()
+
+
+def test_a_missing_store_is_one_clear_line(tmp_path: Path) -> None:
+    result = footnote("ask", "anything?", "--index-dir", str(tmp_path / "none"), check=False)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"footnote: no index at {tmp_path / 'none'}; run 'footnote index PATH --index-dir "
+        f"{tmp_path / 'none'}'"
+    ]
