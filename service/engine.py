@@ -28,7 +28,6 @@ from service.retrieval import SearchFilters
 from service.snapshots import StoreSnapshots
 from service.verification import (
     SupportedSentence,
-    answers_the_question,
     assess_answerability,
     verify_answer,
 )
