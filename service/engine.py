@@ -179,12 +179,13 @@ class Engine:
         clock: _Clock,
         removed: list[str],
     ) -> Answer:
-        numbering: dict[int, int] = {}
+        numbering: dict[tuple[str, int], int] = {}
         citations: list[Citation] = []
         parts: list[str] = []
         for sentence in kept:
             e = sentence.evidence
-            key = e.n * 1_000_000 + e.start  # one citation per distinct quote
+            # One citation per quoted span: overlapping chunks can hold the same sentence.
+            key = (e.passage.document_id, e.start)
             if key not in numbering:
                 numbering[key] = len(citations) + 1
                 citations.append(_citation(numbering[key], e, sentence.support))

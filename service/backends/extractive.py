@@ -49,6 +49,9 @@ def select_quotes(ranked: list[Evidence], max_sentences: int) -> list[Evidence]:
     for evidence in ranked[1:]:
         if len(chosen) >= max_sentences or evidence.score < ranked[0].score * SECOND_QUOTE_RATIO:
             break
-        if all(evidence.start != c.start or evidence.n != c.n for c in chosen):
+        if all(
+            (evidence.passage.document_id, evidence.start) != (c.passage.document_id, c.start)
+            for c in chosen
+        ):
             chosen.append(evidence)
     return chosen
