@@ -35,6 +35,7 @@ COPY prompts /app/prompts
 ENV PATH=/opt/venv/bin:$PATH \
     HF_HUB_OFFLINE=1 \
     TRANSFORMERS_OFFLINE=1 \
+    OMP_WAIT_POLICY=PASSIVE \
     FOOTNOTE_PROMPTS_DIR=/app/prompts \
     FOOTNOTE_INDEX_DIR=/data/index \
     FOOTNOTE_HOST=0.0.0.0 \
