@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Every eval run behind the figures we report: three gold sets (seed news, sample news, SQuAD 2.0
+# dev) x three systems (Footnote with the extractive backend, Footnote with llama.cpp/SmolLM2,
+# and the stock LangChain recipe over the raw files with the same model), then one table.
+#
+#   benchmarks/run_eval_suite.sh            # everything
+#   SQUAD_LLM_LIMIT=100 benchmarks/run_eval_suite.sh   # fewer SQuAD questions for the LLM runs
+#   ONLY=squad benchmarks/run_eval_suite.sh # one gold set: seed, sample or squad
+#
+# Reports go to reports/<gold set>-<system>/ (report.md, results.jsonl, summary.json, PNGs);
+# indexes and the converted SQuAD set to data/eval/. Footnote's runs are compared (--baseline)
+# with the recipe's run on the same gold set, so their reports show the change against it.
+# Runs are deterministic (temperature 0, fixed seeds); latency depends on the machine's load.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=${PY:-.venv/bin/python}
+FOOTNOTE=${FOOTNOTE:-.venv/bin/footnote}
+SHARED=${SHARED:-../shared}
+WORK=${WORK:-data/eval}
+REPORTS=${REPORTS:-reports}
+SQUAD_JSON=${SQUAD_JSON:-$SHARED/datasets/squad-v2-dev/dev-v2.0.json}
+SQUAD_QUESTIONS=${SQUAD_QUESTIONS:-300}
+# Empty: every SQuAD question for the LLM runs too. The gold file is in seeded random order,
+# so the first N questions are a fair sample of the whole set.
+SQUAD_LLM_LIMIT=${SQUAD_LLM_LIMIT:-}
+ONLY=${ONLY:-}
+export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+# llama.cpp's OpenMP threads spin while they wait; on a shared machine that made prompt
+# processing about 4x slower (measured: 677 tokens in 37 s spinning, 10 s passive).
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
+
+mkdir -p "$WORK" "$REPORTS"
+
+index() {  # index CORPUS INDEX_DIR: a fresh store, so a rerun measures the same thing
+  rm -rf "$2"
+  "$FOOTNOTE" index "$1" --index-dir "$2" --json
+}
+
+evaluate() {  # evaluate NAME GOLD INDEX CORPUS [extra eval flags...]: recipe, extractive, llamacpp
+  local name=$1 gold=$2 index_dir=$3 corpus=$4
+  shift 4
+  local llm_flags=("$@")
+  echo "== $name: langchain-recipe" >&2
+  "$PY" -m eval "$gold" --system baseline --corpus "$corpus" --backend llamacpp \
+    --report "$REPORTS/$name-langchain-recipe" --json "${llm_flags[@]}" | tail -n 1 \
+    > "$REPORTS/$name-langchain-recipe.json"
+  echo "== $name: footnote extractive" >&2
+  "$PY" -m eval "$gold" --index-dir "$index_dir" --backend extractive \
+    --baseline "$REPORTS/$name-langchain-recipe/summary.json" \
+    --report "$REPORTS/$name-extractive" --json \
+    | tail -n 1 > "$REPORTS/$name-extractive.json"
+  echo "== $name: footnote llamacpp" >&2
+  "$PY" -m eval "$gold" --index-dir "$index_dir" --backend llamacpp \
+    --baseline "$REPORTS/$name-langchain-recipe/summary.json" \
+    --report "$REPORTS/$name-llamacpp" --json "${llm_flags[@]}" | tail -n 1 \
+    > "$REPORTS/$name-llamacpp.json"
+}
+
+if [[ -z "$ONLY" || "$ONLY" == seed ]]; then
+  index "$SHARED/corpus/seed-news" "$WORK/seed-index"
+  evaluate seed-news eval/data/seed-news.gold.jsonl "$WORK/seed-index" "$SHARED/corpus/seed-news"
+fi
+
+if [[ -z "$ONLY" || "$ONLY" == sample ]]; then
+  index eval/data/sample-news "$WORK/sample-index"
+  evaluate sample-news eval/data/sample-news.gold.jsonl "$WORK/sample-index" eval/data/sample-news
+fi
+
+if [[ -z "$ONLY" || "$ONLY" == squad ]]; then
+  # Every paragraph of all 16 articles (646 passages); half the questions unanswerable.
+  "$PY" -m eval.squad "$SQUAD_JSON" --out "$WORK/squad" --questions "$SQUAD_QUESTIONS" \
+    --seed 0 --force
+  index "$WORK/squad/corpus" "$WORK/squad-index"
+  squad_gold="$WORK/squad/gold.jsonl"
+  llm_flags=()
+  if [[ -n "$SQUAD_LLM_LIMIT" ]]; then llm_flags=(--limit "$SQUAD_LLM_LIMIT"); fi
+  evaluate squad "$squad_gold" "$WORK/squad-index" "$WORK/squad/corpus" "${llm_flags[@]}"
+fi
+
+"$PY" benchmarks/eval_suite_table.py "$REPORTS" | tee "$REPORTS/suite.md"
