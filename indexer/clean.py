@@ -1,23 +1,25 @@
 """Strip boilerplate from scraped news articles and pick up the title, date, outlet and author.
 
 Cleaning works line by line with rules for *families* of boilerplate (breadcrumbs, kickers, date
-and byline labels, related-story teasers, comment forms, share widgets, link spam). A line is
-either kept byte for byte (less surrounding whitespace) or dropped whole, so every sentence of an
-article survives verbatim; when unsure, a line is kept. Two exceptions: a bracketed date label
-glued to the text after it, "(Last Updated On: May 2, 2019)The ...", loses only the label; and a
-hard-wrapped line (lower-case start, previous line unfinished) is joined on with one space.
+and byline labels, mastheads and meta lines, teasers, tag lists, comment forms, share and
+newsletter widgets, link spam). A line is either kept byte for byte (less surrounding whitespace)
+or dropped whole, so every sentence of an article survives verbatim; when unsure, a line is kept.
+Three exceptions: a bracketed date label glued to the text after it, "(Last Updated On: May 2,
+2019)The ...", loses only the label; a Markdown heading loses its "#" marks; and a hard-wrapped
+line (lower-case start, previous line unfinished) is joined on with one space. Rules read a
+Markdown line through its plain view (indexer.markup), but a kept line keeps its link syntax.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
-from html.parser import HTMLParser
+from dataclasses import dataclass, field, replace
 
-from indexer.dates import parse_published, split_date_label
+from indexer.dates import parse_published, read_date_only, read_dateline, split_date_label
+from indexer.markup import heading_text, html_metadata, html_to_text, is_link_list, markdown_plain
 
-__all__ = ["CleanedArticle", "clean_article", "html_to_text", "parse_published"]
+__all__ = ["CleanedArticle", "clean_article", "clean_html", "html_to_text", "parse_published"]
 
 logger = logging.getLogger(__name__)
 
@@ -31,71 +33,8 @@ class CleanedArticle:
     published: str | None  # ISO "YYYY-MM-DD"; None when unknown or partial (no year)
     published_raw: str | None  # the date as found, e.g. "March 18, 2017" or "July 2"
     outlet: str | None  # publisher or agency when stated, e.g. "ANI", "AT News"
-    author: str | None  # from a "By: Name" line
+    author: str | None  # from a "By: Name" line, a meta line or an HTML author tag
     url: str | None
-
-
-# --- HTML ------------------------------------------------------------------------------------
-
-_BLOCK_TAGS = frozenset({
-    "address", "article", "blockquote", "br", "caption", "dd", "details", "div", "dl", "dt",
-    "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "li", "main", "ol", "p",
-    "pre", "section", "summary", "table", "tbody", "td", "th", "thead", "tr", "ul",
-})  # fmt: skip
-_HIDDEN_TAGS = frozenset({
-    "aside", "button", "footer", "form", "head", "header", "iframe", "nav", "noscript", "script",
-    "select", "style", "svg", "template", "textarea",
-})  # fmt: skip
-
-
-class _VisibleText(HTMLParser):
-    """Collects visible text as paragraphs; <br> ends one too, as scrapes use <br><br> for them."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.paragraphs: list[str] = []
-        self._pieces: list[str] = []
-        self._hidden_depth = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _HIDDEN_TAGS:
-            self._hidden_depth += 1
-        elif tag in _BLOCK_TAGS:
-            self.flush()
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        # A self-closed <div/> or <br/> opens nothing, so it must not count as hidden depth.
-        if tag in _BLOCK_TAGS:
-            self.flush()
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _HIDDEN_TAGS:
-            self._hidden_depth = max(0, self._hidden_depth - 1)
-        elif tag in _BLOCK_TAGS:
-            self.flush()
-
-    def handle_data(self, data: str) -> None:
-        if not self._hidden_depth:
-            self._pieces.append(data)
-
-    def flush(self) -> None:
-        text = " ".join("".join(self._pieces).split())
-        self._pieces = []
-        if text:
-            self.paragraphs.append(text)
-
-
-def html_to_text(html: str) -> str:
-    """Visible text of an HTML page, block elements as paragraphs separated by blank lines.
-
-    script, style, nav, header, footer, aside and form contents are dropped; only the standard
-    library's html.parser is used, so malformed pages degrade instead of raising.
-    """
-    parser = _VisibleText()
-    parser.feed(html)
-    parser.close()
-    parser.flush()
-    return "\n\n".join(parser.paragraphs)
 
 
 # --- Line rules ------------------------------------------------------------------------------
@@ -133,7 +72,8 @@ _NAME_WORD = re.compile(r"^(?:[A-Z][\w.'’-]*|and|&|al|bin|de|del|van|von|der)$
 _ABOUT = re.compile(r"^about\s+(?P<name>\S.{0,50})$", _I)
 _OUTLET_WORD = re.compile(
     r"\b(?:news|agency|times|press|post|tv|television|radio|media|network|daily|herald|tribune"
-    r"|gazette|journal|wire|service|online|broadcasting|channel|magazine|chronicle|observer)$",
+    r"|gazette|journal|wire|service|online|broadcasting|channel|magazine|chronicle|observer"
+    r"|courier|ledger|dispatch|telegraph|inquirer|examiner|bulletin)$",
     _I,
 )
 # Related-story blocks end the article when they follow its text.
@@ -174,8 +114,31 @@ _SHARE_STRONG = frozenset({
 })  # fmt: skip
 _SHARE_WORDS = _SHARE_STRONG | {
     "this", "on", "via", "x", "email", "e-mail", "messenger", "copy", "link", "tumblr", "viber",
-    "vk", "pocket",
+    "vk", "pocket", "article", "story", "post", "page", "the", "follow", "us", "bluesky",
+    "threads", "instagram", "youtube",
 }  # fmt: skip
+# Calls to subscribe or follow: an imperative at the start, naming what is offered.
+_CALL_TO_ACTION = re.compile(
+    r"^(?:(?:subscribe|sign\s+up|register|join|get)\b[^.!?]{0,60}?\b(?:newsletters?|mailing\s+list"
+    r"|e-?mail\s+(?:updates|alerts)|(?:daily|weekly|morning|evening)\s+briefing|digest|inbox)\b"
+    r"|follow\s+us\s+on\b)",
+    _I,
+)
+# "Tags: ports, Sarvek" and its kin list index terms, never a sentence of the story.
+_TERM_LIST = re.compile(
+    r"^(?:tags?|tagged(?:\s+(?:with|in))?|topics?|filed\s+under|categor(?:y|ies)|keywords?)"
+    r"\s*:\s*\S",
+    _I,
+)
+# Fields of a masthead or meta line: "Evening Post | City | 2023-10-05", "By X · 3 May 2024".
+_META_SEP = re.compile(r"\s*[|·•]\s*|\s+[–—-]\s+")
+_READING_TIME = re.compile(
+    r"^(?:\d{1,3}[\s-]*min(?:ute)?s?\.?\s+read|reading\s+time\s*:?\s*\d{1,3}\s*min(?:ute)?s?\.?)$",
+    _I,
+)
+_USER_HANDLE = re.compile(r"^[a-z][a-z0-9._-]{1,30}$")  # "admin": a CMS account, not a name
+# Section and outlet fields run to four words ("Harnau Evening Post"); longer ones are prose.
+_MAX_SECTION_WORDS = 4
 _URL = re.compile(r"https?://\S+|www\.\S+", _I)
 _SPAM = re.compile(
     r"\b(?:judi|togel|gacor|sbobet|maxwin|slot\s*(?:online|gacor|\d+)|bandar\s*(?:bola|togel)"
@@ -183,10 +146,6 @@ _SPAM = re.compile(
     _I,
 )
 _ELLIPSIS_END = re.compile(r"(?:…|\.\.\.|\[…\]|\[\.\.\.\])\s*(?:read\s+more\s*(?:»|>)?)?$", _I)
-_DATELINE = re.compile(
-    r"^(?P<place>[A-Z][^\s:(),]*(?:\s+[^\s:(),]+){0,5}?)(?:,\s*(?P<date>[^():]{3,30}?))?"
-    r"\s*\((?P<paren>[A-Z][A-Za-z&.' ]{1,40})\)\s*(?:[-–—]\s*[^:]{0,40})?[:\-–—](?:\s|$)"
-)
 
 
 def _is_terminal(line: str) -> bool:
@@ -209,9 +168,13 @@ def _is_source_line(line: str) -> bool:
 
 
 def _is_widget(line: str) -> bool:
-    """Share buttons, ads, copyright notices, link spam and URL lists."""
+    """Share and follow buttons, newsletter calls, ads, copyright notices, spam and URL lists."""
     words = line.split()
-    if _AD.match(line) or (len(words) <= _MAX_WIDGET_WORDS * 2 and _COPYRIGHT.search(line)):
+    if _AD.match(line) or (_TERM_LIST.match(line) and not _is_terminal(line)):
+        return True
+    if len(words) <= _MAX_WIDGET_WORDS * 2 and (
+        _COPYRIGHT.search(line) or _CALL_TO_ACTION.match(line)
+    ):
         return True
     tokens = re.findall(r"[\w+'-]+", line.lower())
     if tokens and set(tokens) <= _SHARE_WORDS and set(tokens) & _SHARE_STRONG:
@@ -245,20 +208,34 @@ def _is_teaser_material(line: str) -> bool:
     )
 
 
-def _dateline(paragraph: str) -> tuple[str | None, tuple[str | None, str] | None]:
-    """Outlet and date in a wire dateline, "Moscow [Russia], July 2 (ANI): ..."."""
-    match = _DATELINE.match(paragraph)
-    if not match:
-        return None, None
-    place, paren = match["place"], match["paren"].strip()
-    initials = "".join(w[0] for w in place.split() if w[0].isupper())
-    # "Afghan Voice Agency (AVA) - ...:" names the outlet in full before its abbreviation.
-    outlet = f"{place} ({paren})" if initials == paren.replace(".", "") else paren
-    found = None
-    if match["date"]:
-        iso, raw = parse_published(match["date"])
-        found = (iso, raw) if raw is not None else None
-    return (outlet if len(paren.split()) <= 4 else None), found
+def _meta_fields(line: str) -> tuple[list[tuple[str | None, str]], list[str], list[str]] | None:
+    """Dates, authors and outlets of a masthead or meta line; None when `line` is not one.
+
+    Every field must be a date, a "By Name" byline, a reading time, a comment count, a CMS
+    account or a short capitalised name (section or outlet), and one must be a date, byline or
+    reading time: so "Home | World" and any field holding prose keep the line.
+    """
+    fields = [f for f in (f.strip() for f in _META_SEP.split(line)) if f]
+    if len(fields) < 2:
+        return None
+    dates: list[tuple[str | None, str]] = []
+    authors: list[str] = []
+    outlets: list[str] = []
+    anchored = False
+    for text in fields:
+        date = read_date_only(text)
+        byline = _BYLINE.match(text)
+        if date is not None:
+            dates.append(date)
+        elif byline and _is_short_name(byline["name"].strip()):
+            authors.append(byline["name"].strip())
+        elif _READING_TIME.match(text):
+            anchored = True
+        elif _is_short_name(text) and len(text.split()) <= _MAX_SECTION_WORDS:
+            outlets += [text] if _OUTLET_WORD.search(text) else []
+        elif not (_USER_HANDLE.match(text) or _COMMENTS_HEAD.match(text)):
+            return None
+    return (dates, authors, outlets) if dates or authors or anchored else None
 
 
 # --- The scan --------------------------------------------------------------------------------
@@ -287,34 +264,40 @@ def _scan(lines: list[str], known_title: str | None) -> _Scan:
             joinable = False
             continue
         head = not scan.paragraphs
-        next_line = lines[index + 1].strip() if index + 1 < len(lines) else ""
-        if in_teaser and _is_teaser_material(line):
+        plain = markdown_plain(line)  # what the rules read; `line` is what the body keeps
+        next_line = markdown_plain(lines[index + 1].strip()) if index + 1 < len(lines) else ""
+        if in_teaser and (not plain or _is_teaser_material(plain)):
             continue  # its date, byline or title belongs to another story
         in_teaser = False
-        found_date, line = split_date_label(line)
+        found_date, rest = split_date_label(plain)
         if found_date is not None:
             scan.dates.append(found_date)
-            if not line:
+            if not rest:
                 continue
-        if (_TEASER_HEAD.match(line) or _COMMENTS_HEAD.match(line)) and not head:
-            break  # a related-stories block or comment section follows the article text
-        if _TEASER_HEAD.match(line) or _COMMENTS_HEAD.match(line):
+            # Keep what follows the label, when that is the line's own text and so verbatim.
+            plain, line = rest, (rest if line.endswith(rest) else line)
+        if _TEASER_HEAD.match(plain) or _COMMENTS_HEAD.match(plain):
+            if not head:
+                break  # a related-stories block or comment section follows the article text
             in_teaser = True  # a sidebar above the article: skip it, keep what follows
             continue
-        if _drop_line(scan, line, head, next_line, known_title):
+        if not plain or _drop_line(scan, line, plain, head, next_line, known_title):
             scan.dropped += 1
             continue
+        heading = heading_text(line)
         previous = scan.paragraphs[-1] if scan.paragraphs else ""
-        if joinable and line[:1].islower() and not _is_terminal(previous):
+        if heading is None and joinable and line[:1].islower() and not _is_terminal(previous):
             scan.paragraphs[-1] = f"{previous} {line}"
         else:
-            scan.paragraphs.append(line)
-        joinable = True
+            scan.paragraphs.append(heading or line)
+        joinable = heading is None  # a heading is a block of its own
     return scan
 
 
-def _drop_line(scan: _Scan, line: str, head: bool, next_line: str, known: str | None) -> bool:
-    """Whether `line` is boilerplate; records any metadata it carries on `scan`."""
+def _drop_line(
+    scan: _Scan, raw: str, line: str, head: bool, next_line: str, known: str | None
+) -> bool:
+    """Whether `raw` (read as its plain view `line`) is boilerplate; records its metadata."""
     if head and _BREADCRUMB.match(line) and not _is_terminal(line):
         *sections, last = _CRUMB_SEP.split(line)
         if sections and all(len(s.split()) < _MIN_HINT_WORDS for s in sections):
@@ -322,7 +305,15 @@ def _drop_line(scan: _Scan, line: str, head: bool, next_line: str, known: str | 
             if len(last.split()) >= _MIN_HINT_WORDS:
                 scan.title_hint = last
             return True
+    if is_link_list(raw):
+        return True
     if (head and _KICKER.match(line)) or _STORY_CODE.match(line) or _COMMENT_FIELD.match(line):
+        return True
+    meta = _meta_fields(line)
+    if meta is not None:
+        scan.dates += meta[0]
+        scan.author = scan.author or next(iter(meta[1]), None)
+        scan.outlets[:0] = meta[2]  # a masthead states the outlet, like a source line
         return True
     byline = _BYLINE.match(line)
     if byline and _is_short_name(byline["name"].strip()):
@@ -337,14 +328,18 @@ def _drop_line(scan: _Scan, line: str, head: bool, next_line: str, known: str | 
         return True
     if not head:
         return False
+    date = read_date_only(line)
+    if date is not None:
+        scan.dates.append(date)  # a bare "September 2, 2024" above the story
+        return True
     if any(t and _norm(line) == _norm(t) for t in (known, scan.title_hint, scan.title)):
         scan.title = scan.title or line
         return True
     if _is_source_line(line):
         scan.outlets.insert(0, line)  # a stated source outranks "About ..." and datelines
         return True
-    if scan.title is None and _looks_like_title(line, next_line):
-        scan.title = line
+    if scan.title is None and (heading_text(raw) or _looks_like_title(line, next_line)):
+        scan.title = line  # a Markdown heading above the story is its headline, however long
         return True
     return False
 
@@ -377,7 +372,7 @@ def clean_article(
     dates = list(scan.dates)
     outlets = list(scan.outlets)
     for paragraph in scan.paragraphs[:_DATELINE_PARAGRAPHS]:
-        dateline_outlet, dateline_date = _dateline(paragraph)
+        dateline_outlet, dateline_date = read_dateline(paragraph)
         if dateline_outlet or dateline_date:
             outlets += [dateline_outlet] if dateline_outlet else []
             dates += [dateline_date] if dateline_date else []
@@ -397,3 +392,20 @@ def clean_article(
         author=scan.author,
         url=url,
     )
+
+
+def clean_html(html: str) -> CleanedArticle:
+    """Clean an HTML page: its visible text, with the metadata its tags declare.
+
+    What the page's markup states (<time datetime>, meta tags, <h1>) wins over what is read from
+    its text, as keyword metadata does in clean_article.
+    """
+    page = html_metadata(html)
+    cleaned = clean_article(
+        html_to_text(html),
+        title=page.title,
+        url=page.url,
+        published=page.published,
+        outlet=page.outlet,
+    )
+    return replace(cleaned, author=page.author or cleaned.author)

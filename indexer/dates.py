@@ -1,4 +1,4 @@
-"""Find publication dates in the free-form strings that scraped news pages carry.
+"""Find publication dates in the free-form strings of scraped news pages, wire datelines too.
 
 Only forms that name the day are recognised: a date without a year ("July 2", as in wire
 datelines) is reported raw with no ISO value, because guessing the year would put an article in
@@ -59,6 +59,15 @@ _DATE_SURROUND = re.compile(
     re.IGNORECASE,
 )
 
+# "Moscow [Russia], July 2 (ANI): ...", "KABUL, March 3, 2021 (Reuters) - ...".
+_DATELINE = re.compile(
+    r"^(?P<place>[A-Z][^\s:(),]*(?:\s+[^\s:(),]+){0,5}?)(?:,\s*(?P<date>[^():]{3,30}?))?"
+    r"\s*\((?P<paren>[A-Z][A-Za-z&.' ]{1,40})\)\s*(?:[-–—]\s*[^:]{0,40})?[:\-–—](?:\s|$)"
+)
+
+# Agency names in a dateline's brackets are short ("ANI", "Reuters", "AP"); longer is prose.
+_MAX_AGENCY_WORDS = 4
+
 
 def parse_published(raw: str) -> tuple[str | None, str | None]:
     """Find a publication date in a string: (iso_or_None, raw_match_or_None).
@@ -102,6 +111,43 @@ def split_date_label(line: str) -> tuple[tuple[str | None, str] | None, str]:
             if _DATE_SURROUND.match(before) and _DATE_SURROUND.match(after):
                 return (iso, raw), ""
     return None, line
+
+
+def read_date_only(text: str) -> tuple[str | None, str] | None:
+    """The (iso, raw) date of a string that holds a date and nothing else, or None.
+
+    A label ("Published: 2024-02-16"), a weekday, a time and a zone may stand beside the date;
+    "3 May 2024" and "September 2, 2024" qualify, "Talks resume on May 3, 2024" does not.
+    """
+    found, rest = split_date_label(text)
+    if found is not None:
+        return found if not rest else None
+    iso, raw = parse_published(text)
+    if raw is None:
+        return None
+    before, _, after = text.partition(raw)
+    if _DATE_SURROUND.match(before) and _DATE_SURROUND.match(after):
+        return iso, raw
+    return None
+
+
+def read_dateline(paragraph: str) -> tuple[str | None, tuple[str | None, str] | None]:
+    """Outlet and (iso, raw) date of a wire dateline, "Moscow [Russia], July 2 (ANI): ...".
+
+    Either is None when absent; an outlet in brackets longer than four words is not trusted.
+    """
+    match = _DATELINE.match(paragraph)
+    if not match:
+        return None, None
+    place, paren = match["place"], match["paren"].strip()
+    initials = "".join(w[0] for w in place.split() if w[0].isupper())
+    # "Afghan Voice Agency (AVA) - ...:" names the outlet in full before its abbreviation.
+    outlet = f"{place} ({paren})" if initials == paren.replace(".", "") else paren
+    found = None
+    if match["date"]:
+        iso, raw = parse_published(match["date"])
+        found = (iso, raw) if raw is not None else None
+    return (outlet if len(paren.split()) <= _MAX_AGENCY_WORDS else None), found
 
 
 def _to_iso(match: re.Match[str]) -> str | None:

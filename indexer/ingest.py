@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from indexer.clean import CleanedArticle, clean_article, html_to_text
+from indexer.clean import CleanedArticle, clean_article, clean_html
 from indexer.errors import FileTooLarge, UnreadableFile, UnsupportedFileType
 from indexer.store_writer import NewDocument
 
@@ -107,9 +107,7 @@ def documents_from_bytes(
     text = decode_text(data)
     if suffix in JSON_SUFFIXES:
         return _documents_from_json(text, source=source, file_path=file_path, suffix=suffix)
-    if suffix in HTML_SUFFIXES:
-        text = html_to_text(text)
-    cleaned = clean_article(text)
+    cleaned = clean_html(text) if suffix in HTML_SUFFIXES else clean_article(text)
     if not cleaned.body.strip():
         raise UnreadableFile("no article text left after removing boilerplate")
     return [_document(source, file_path, cleaned)], []

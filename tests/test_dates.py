@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.dates import parse_published, split_date_label
+from indexer.dates import parse_published, read_date_only, read_dateline, split_date_label
 
 
 @pytest.mark.parametrize(
@@ -74,3 +74,37 @@ def test_a_bracketed_date_label_glued_to_the_article_gives_back_the_article_text
 def test_a_sentence_that_starts_like_a_label_is_not_a_date_line() -> None:
     line = "Published figures show a rise of 12 percent since May 2, 2023."
     assert split_date_label(line) == (None, line)
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("3 May 2024", ("2024-05-03", "3 May 2024")),
+        ("September 2, 2024", ("2024-09-02", "September 2, 2024")),
+        ("Published: 2024-02-16", ("2024-02-16", "2024-02-16")),
+        ("May 3, 2024 at 10:00 GMT", ("2024-05-03", "May 3, 2024")),
+        ("Thursday 14 May", (None, "Thursday 14 May")),
+        ("Talks resume on May 3, 2024", None),
+        ("(Last Updated On: May 2, 2019)The talks resumed.", None),
+        ("admin", None),
+    ],
+)
+def test_a_string_that_is_only_a_date_gives_it_and_any_other_gives_none(
+    text: str, found: tuple[str | None, str] | None
+) -> None:
+    assert read_date_only(text) == found
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "outlet", "found"),
+    [
+        ("Moscow [Russia], July 2 (ANI): Talks were held.", "ANI", (None, "July 2")),
+        ("KABUL, March 3, 2021 (AP) - Roads reopened.", "AP", ("2021-03-03", "March 3, 2021")),
+        ("Kabul Press Agency (KPA) - Domestic Service: Talks.", "Kabul Press Agency (KPA)", None),
+        ("Kabul: The road reopened on Monday.", None, None),
+    ],
+)  # fmt: skip
+def test_a_wire_dateline_gives_its_outlet_and_date(
+    paragraph: str, outlet: str | None, found: tuple[str | None, str] | None
+) -> None:
+    assert read_dateline(paragraph) == (outlet, found)
