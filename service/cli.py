@@ -246,12 +246,6 @@ def _shorten(text: str, limit: int) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def _register_serve(sub: Any) -> None:
-    from service.api.command import register
-
-    register(sub)
-
-
 def _register_chat(sub: Any) -> None:
     from service.chat.command import register
 
@@ -270,7 +264,6 @@ _COMMANDS: list[Callable[[Any], None]] = [
     _register_chunks,
     _register_search,
     _register_ask,
-    _register_serve,
     _register_chat,
     _register_eval,
 ]
