@@ -33,8 +33,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # bm25s sets its logger to DEBUG when imported (which happens later, lazily); a filter on
     # our handler keeps its chatter out unless the user asked for verbose logs.
     if not args.verbose:
-        for handler in logging.getLogger().handlers:
-            handler.addFilter(_QuietLibraries())
+        for log_handler in logging.getLogger().handlers:
+            log_handler.addFilter(_QuietLibraries())
     try:
         settings = settings_from_args(args)
         handler: Handler = args.handler
@@ -246,6 +246,12 @@ def _shorten(text: str, limit: int) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
+def _register_serve(sub: Any) -> None:
+    from service.api.command import register
+
+    register(sub)
+
+
 def _register_chat(sub: Any) -> None:
     from service.chat.command import register
 
@@ -264,6 +270,7 @@ _COMMANDS: list[Callable[[Any], None]] = [
     _register_chunks,
     _register_search,
     _register_ask,
+    _register_serve,
     _register_chat,
     _register_eval,
 ]

@@ -1,0 +1,1 @@
+"""One router per resource: answers (ask, chat), search, documents, health."""

@@ -1,0 +1,71 @@
+"""`footnote serve`: run the HTTP API with uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+from typing import Any
+
+from service.settings import Settings
+
+
+def register(sub: Any) -> None:
+    """Add the `serve` subcommand."""
+    p = sub.add_parser(
+        "serve",
+        help="run the HTTP API (answers, chat, search, documents, metrics)",
+        description=(
+            "Serve Footnote's HTTP API with uvicorn. Set FOOTNOTE_API_KEYS before exposing it "
+            "beyond this machine; OpenAPI docs are at /docs."
+        ),
+    )
+    p.add_argument(
+        "--index-dir", dest="index_dir", type=Path, help="store directory (FOOTNOTE_INDEX_DIR)"
+    )
+    p.add_argument(
+        "--host",
+        dest="host",
+        help=(
+            "address to bind (FOOTNOTE_HOST); default 127.0.0.1, so only this machine can "
+            "connect until you choose otherwise (e.g. 0.0.0.0, with FOOTNOTE_API_KEYS set)"
+        ),
+    )
+    p.add_argument(
+        "--port",
+        dest="port",
+        type=int,
+        help="port (FOOTNOTE_PORT, default 8000); 0 picks a free one",
+    )
+    p.add_argument(
+        "--backend",
+        dest="llm",
+        choices=["llamacpp", "ollama", "extractive"],
+        help="answer backend (FOOTNOTE_LLM)",
+    )
+    p.set_defaults(handler=_serve)
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from service.api.app import create_app
+    from service.factory import engine_for
+
+    # Built before the server starts, so a missing model or package is one clear error line.
+    app = create_app(settings, engine=engine_for(settings))
+    # Our access lines and uvicorn's "running on" line (with the real port when --port 0) are
+    # INFO; the CLI's root handler prints them. uvicorn's own access log would duplicate ours.
+    for name in ("footnote.access", "uvicorn.error"):
+        logging.getLogger(name).setLevel(logging.INFO)
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        server_header=False,
+        ws="none",
+    )
+    uvicorn.Server(config).run()
+    return 0

@@ -1,0 +1,141 @@
+"""The articles of the store: list, read, upload (multipart) and delete."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import anyio.to_thread
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
+
+from indexer.ingest import SUPPORTED_SUFFIXES
+from service.api.deps import RuntimeDep
+from service.api.document_changes import delete_document, index_uploads, save_uploads
+from service.api.document_models import (
+    DocumentListResponse,
+    DocumentResponse,
+    DocumentSummaryResponse,
+    UploadResponse,
+)
+from service.api.models import problem_responses
+from service.api.uploads import UploadReader, uploads_dir
+
+router = APIRouter(prefix="/v1", tags=["documents"])
+
+# Largest page of a listing; a client pages through more with `offset`.
+MAX_PAGE = 500
+DEFAULT_PAGE = 50
+
+DocumentId = Annotated[str, Path(description="The article's id, as in citations and listings.")]
+
+_UPLOAD_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["files"],
+                    "properties": {
+                        "files": {
+                            "type": "array",
+                            "items": {"type": "string", "format": "binary"},
+                            "description": (
+                                "One or more article files ("
+                                + ", ".join(sorted(SUPPORTED_SUFFIXES))
+                                + "); size and count limits are server settings."
+                            ),
+                        }
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.get(
+    "/documents",
+    response_model=DocumentListResponse,
+    responses=problem_responses(503),
+    summary="List the articles",
+)
+async def list_documents(
+    runtime: RuntimeDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page size.")] = DEFAULT_PAGE,
+    offset: Annotated[int, Query(ge=0, description="Articles to skip.")] = 0,
+) -> DocumentListResponse:
+    """One page of the current store version's articles, ordered by source."""
+    snapshots = runtime.engine.snapshots
+
+    def page() -> DocumentListResponse:
+        store = snapshots.current().store
+        stats = store.stats()
+        return DocumentListResponse(
+            documents=[
+                DocumentSummaryResponse.of(info)
+                for info in store.list_documents(limit=limit, offset=offset)
+            ],
+            total=stats.documents,
+            limit=limit,
+            offset=offset,
+            store_version=stats.version,
+        )
+
+    return await anyio.to_thread.run_sync(page)
+
+
+@router.get(
+    "/documents/{document_id}",
+    response_model=DocumentResponse,
+    responses=problem_responses(404, 503),
+    summary="Read one article",
+)
+async def get_document(document_id: DocumentId, runtime: RuntimeDep) -> DocumentResponse:
+    """The article's metadata and whole cleaned text; citation offsets index into `text`."""
+    snapshots = runtime.engine.snapshots
+    document = await anyio.to_thread.run_sync(
+        lambda: snapshots.current().store.get_document(document_id)
+    )
+    return DocumentResponse.of_document(document)
+
+
+@router.post(
+    "/documents",
+    response_model=UploadResponse,
+    responses=problem_responses(409, 413, 415, 503),
+    openapi_extra=_UPLOAD_BODY,
+    summary="Upload and index articles",
+)
+async def upload_documents(request: Request, runtime: RuntimeDep) -> UploadResponse:
+    """Index uploaded files with the same pipeline and limits as 'footnote index'."""
+    settings = runtime.settings
+    snapshots = runtime.engine.snapshots
+    directory = await anyio.to_thread.run_sync(uploads_dir, settings.index_dir)
+    reader = UploadReader(
+        directory,
+        max_file_bytes=settings.max_upload_bytes,
+        max_files=settings.max_upload_files,
+    )
+    received = await reader.read(request)
+    try:
+        saved = await anyio.to_thread.run_sync(lambda: save_uploads(received, settings, snapshots))
+    except BaseException:
+        reader.discard()
+        raise
+    return await anyio.to_thread.run_sync(lambda: index_uploads(saved, settings, snapshots))
+
+
+@router.delete(
+    "/documents/{document_id}",
+    status_code=204,
+    response_class=Response,
+    responses=problem_responses(404, 409, 503),
+    summary="Delete one article",
+)
+async def remove_document(document_id: DocumentId, runtime: RuntimeDep) -> Response:
+    """Remove the article from the store (and its uploaded file, if it came from an upload)."""
+    settings = runtime.settings
+    snapshots = runtime.engine.snapshots
+    await anyio.to_thread.run_sync(lambda: delete_document(document_id, settings, snapshots))
+    return Response(status_code=204)
