@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
+from indexer.embedding import SentenceTransformerEmbedder
 from indexer.errors import DocumentNotFound
 from service.answers import FinalEvent, TokenEvent
 from service.chat.remote import RemoteTransport
@@ -17,6 +15,7 @@ from service.chat.session import ChatSession
 from service.errors import InvalidRequest, Unauthorized
 from service.retrieval import SearchFilters
 from service.settings import Settings
+from tests.api_server import extractive_engine, serve
 from tests.conftest import make_settings
 from tests.test_chat_pipe import LOOR_QUESTION, run_chat
 from tests.test_chat_terminal import PROMPT, STARTUP_S, Terminal
@@ -25,30 +24,11 @@ API_KEY = "chat-tests-key-0123456789"
 
 
 @pytest.fixture(scope="module")
-def service_url(sample_settings: Settings) -> Iterator[str]:
+def service_url(sample_settings: Settings, embedder: SentenceTransformerEmbedder) -> Iterator[str]:
     """The real app over the sample store, on a free loopback port, with an API key."""
-    app_module = pytest.importorskip("service.api.app", reason="service/api is not built yet")
     settings = make_settings(sample_settings.index_dir, llm="extractive", api_keys=API_KEY)
-    config = uvicorn.Config(
-        app_module.create_app(settings),
-        host="127.0.0.1",
-        port=0,
-        log_level="warning",
-        ws="none",
-        lifespan="on",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="chat-test-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + STARTUP_S
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("the service did not start on loopback")
-        thread.join(timeout=0.05)  # poll the start flag; returns early if the server dies
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=30)
+    with serve(settings, extractive_engine(settings, embedder)) as url:
+        yield url
 
 
 @pytest.fixture()

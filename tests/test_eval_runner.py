@@ -8,14 +8,11 @@ import json
 import socket
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from eval.command import main, summary_table
 from eval.definitions import ALL_FIGURES
@@ -25,7 +22,9 @@ from eval.gold import GoldQuestion, load_gold
 from eval.http_client import HttpSystem
 from eval.metrics import citation_valid
 from eval.runner import default_report_dir, gold_set_name, select_questions
+from indexer.embedding import SentenceTransformerEmbedder
 from service.settings import Settings
+from tests.api_server import extractive_engine, serve
 from tests.conftest import REPO, SAMPLE_NEWS, make_settings
 
 SAMPLE_GOLD = REPO / "eval" / "data" / "sample-news.gold.jsonl"
@@ -296,29 +295,14 @@ def test_sample_gold_sources_name_files_of_the_sample_corpus() -> None:
 # --- over HTTP: the real app on uvicorn on loopback ------------------------------------------
 
 API_KEY = "eval-tests-key-0123456789"
-SERVER_START_S = 60.0
 
 
 @pytest.fixture(scope="module")
-def service_url(sample_settings: Settings) -> Iterator[str]:
+def service_url(sample_settings: Settings, embedder: SentenceTransformerEmbedder) -> Iterator[str]:
     """The real app over the sample store (extractive backend, one API key) on a free port."""
-    app_module = pytest.importorskip("service.api.app", reason="service/api is not built yet")
     settings = make_settings(sample_settings.index_dir, llm="extractive", api_keys=API_KEY)
-    config = uvicorn.Config(
-        app_module.create_app(settings), host="127.0.0.1", port=0, log_level="warning", ws="none"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="eval-test-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + SERVER_START_S
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("the service did not start on loopback")
-        thread.join(timeout=0.05)  # poll the start flag; returns early if the server dies
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=30)
+    with serve(settings, extractive_engine(settings, embedder)) as url:
+        yield url
 
 
 def test_a_run_over_http_scores_the_same_as_in_process(
