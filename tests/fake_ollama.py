@@ -7,7 +7,7 @@ It speaks the parts of https://github.com/ollama/ollama/blob/main/docs/api.md th
     GET  /api/tags     the pulled models
     GET  /api/version  the server version
 
-Each test scripts it through `FakeOllama.script` (models, reply pieces, delay, error status,
+Each test scripts it through `FakeOllama.script` (models, reply pieces, delays, error status,
 mid-stream failure) and reads back what the client sent from `FakeOllama.requests`.
 """
 
@@ -44,6 +44,9 @@ class OllamaScript:
     reply: list[str] = field(default_factory=lambda: ["Rain ", "is ", "expected ", "[1]."])
     # Seconds to wait before answering any request (bounded by MAX_DELAY_S).
     delay_s: float = 0.0
+    # Seconds to wait before each streamed piece after the first (each bounded by MAX_DELAY_S),
+    # so a client can act while an answer is still being written.
+    piece_delay_s: float = 0.0
     # Answer /api/chat with this HTTP status and `{"error": error}` instead of a reply.
     status: int | None = None
     error: str = "llama runner process has terminated: signal: killed"
@@ -132,7 +135,13 @@ class FakeOllama:
             self._requests.append(request)
 
     def wait_scripted_delay(self) -> None:
-        delay = min(self.script.delay_s, MAX_DELAY_S)
+        self._wait(self.script.delay_s)
+
+    def wait_between_pieces(self) -> None:
+        self._wait(self.script.piece_delay_s)
+
+    def _wait(self, seconds: float) -> None:
+        delay = min(seconds, MAX_DELAY_S)
         if delay > 0:
             self._released.wait(delay)
 
@@ -232,6 +241,8 @@ class _Handler(BaseHTTPRequestHandler):
             if index == script.fail_after:
                 self._fail_mid_stream(script)
                 return
+            if index > 0:
+                self.server.fake.wait_between_pieces()
             self._send_line(_chat_chunk(model, piece))
         final = _chat_chunk(model, "") | _final_fields(done_reason, len(pieces))
         self._send_line(final)
