@@ -76,6 +76,12 @@ if [[ -z "$ONLY" || "$ONLY" == squad ]]; then
   llm_flags=()
   if [[ -n "$SQUAD_LLM_LIMIT" ]]; then llm_flags=(--limit "$SQUAD_LLM_LIMIT"); fi
   evaluate squad "$squad_gold" "$WORK/squad-index" "$WORK/squad/corpus" "${llm_flags[@]}"
+  if [[ -n "$SQUAD_LLM_LIMIT" ]]; then
+    # The extractive backend on the LLM runs' questions too, so all three share one n.
+    "$PY" -m eval "$squad_gold" --index-dir "$WORK/squad-index" --backend extractive \
+      --report "$REPORTS/squad-extractive-first$SQUAD_LLM_LIMIT" --json "${llm_flags[@]}" \
+      | tail -n 1 > "$REPORTS/squad-extractive-first$SQUAD_LLM_LIMIT.json"
+  fi
 fi
 
 "$PY" benchmarks/eval_suite_table.py "$REPORTS" | tee "$REPORTS/suite.md"

@@ -66,7 +66,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--embedding-model", dest="embedding_model", help="FOOTNOTE_EMBEDDING_MODEL"
     )
-    parser.add_argument("--backend", dest="llm", choices=BACKENDS, help="FOOTNOTE_LLM")
+    parser.add_argument(
+        "--backend", dest="llm", choices=BACKENDS, help="FOOTNOTE_LLM (also the recipe's LLM)"
+    )
     parser.add_argument("--top-k", dest="top_k", type=int, help="passages per question (k)")
     parser.add_argument("--report", type=Path, help="report folder (default reports/GOLD-LABEL)")
     parser.add_argument("--json", action="store_true", help="print every figure as JSON")

@@ -257,7 +257,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("squad", type=Path, help="SQuAD JSON, e.g. dev-v2.0.json")
     parser.add_argument("--out", type=Path, required=True, help="folder to write into")
     parser.add_argument("--articles", type=int, help="first N articles (default: all)")
-    parser.add_argument("--questions", type=int, default=DEFAULT_QUESTIONS)
+    parser.add_argument(
+        "--questions", type=int, default=DEFAULT_QUESTIONS, help="questions to sample (300)"
+    )
     parser.add_argument(
         "--unanswerable-share",
         dest="unanswerable_share",
