@@ -1,6 +1,6 @@
 """Footnote's indexer: articles in, a versioned FAISS + SQLite store out. Public names:
 
-    Store, StoreWriter, index_paths, FootnoteError
+Store, StoreWriter, index_paths, FootnoteError
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Footnote's answering service. Public names (loaded lazily so importing is cheap):
 
-    Engine, Answer, Citation, SearchFilters, Settings, engine_for, backend_for
+Engine, Answer, Citation, SearchFilters, Settings, engine_for, backend_for
 """
 
 from __future__ import annotations
