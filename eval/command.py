@@ -9,18 +9,17 @@ handler, so `footnote --help` stays fast.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import functools
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from eval.errors import InvalidEvalOptions
 from indexer.errors import FootnoteError
+from service.progress import progress_bar
 
 if TYPE_CHECKING:
     from eval.gold import GoldQuestion
@@ -34,8 +33,6 @@ BACKENDS = ("llamacpp", "ollama", "extractive")
 HTTP_LABEL = "service"
 # Width of the figure names in the printed summary table.
 NAME_WIDTH = 24
-# Progress lines written when stderr is not a terminal (a log file), over the whole run.
-PROGRESS_LINES = 10
 
 
 def register(sub: Any) -> None:
@@ -107,7 +104,7 @@ def run_command(args: argparse.Namespace, settings: Settings, out: TextIO | None
     plan = prepare(args, settings)
     system = build_system(args, settings)
     try:
-        with progress_bar(f"eval {plan.gold_path.name}") as on_progress:
+        with progress_bar(f"eval {plan.gold_path.name}", unit="question") as on_progress:
             run = run_eval(plan.questions, system, k=plan.k, on_progress=on_progress)
     finally:
         system.close()
@@ -209,33 +206,6 @@ def summary_table(label: str, summary: Mapping[str, Any], changes: Mapping[str, 
         shown = format_with_delta(spec.value_in(summary), spec.value_in(changes), spec.unit)
         lines.append(f"  {spec.label:<{NAME_WIDTH}}{shown}")
     return "\n".join(lines) + "\n"
-
-
-@contextlib.contextmanager
-def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
-    """A tqdm bar on stderr, fed by run_eval's on_progress; plain lines when not a terminal."""
-    if not sys.stderr.isatty():
-        yield functools.partial(_progress_line, label)
-        return
-    from tqdm import tqdm
-
-    bar = tqdm(desc=label, unit="question", file=sys.stderr)
-
-    def update(done: int, total: int) -> None:
-        bar.total = total
-        bar.n = done
-        bar.refresh()
-
-    try:
-        yield update
-    finally:
-        bar.close()
-
-
-def _progress_line(label: str, done: int, total: int) -> None:
-    # A log of a long background run shows about ten steps instead of a redrawn bar.
-    if done == total or done % max(1, total // PROGRESS_LINES) == 0:
-        sys.stderr.write(f"{label}: {done}/{total} questions\n")
 
 
 # --- python -m eval -------------------------------------------------------------------------

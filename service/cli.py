@@ -6,15 +6,15 @@ Each subcommand imports what it needs inside its handler, so `footnote --help` l
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from indexer.errors import FootnoteError
+from service.progress import progress_bar
 from service.settings import Settings
 
 logger = logging.getLogger("footnote")
@@ -87,24 +87,6 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--embedding-model", dest="embedding_model", help="FOOTNOTE_EMBEDDING_MODEL"
     )
-
-
-@contextlib.contextmanager
-def progress_bar(label: str, *, unit: str) -> Iterator[Callable[[int, int], None]]:
-    """A tqdm bar on stderr, fed by a library's on_progress(done, total) callback."""
-    from tqdm import tqdm
-
-    bar = tqdm(desc=label, unit=unit, disable=None, file=sys.stderr)  # disable=None: TTY only
-
-    def update(done: int, total: int) -> None:
-        bar.total = total
-        bar.n = done
-        bar.refresh()
-
-    try:
-        yield update
-    finally:
-        bar.close()
 
 
 # --- index ------------------------------------------------------------------------------------
