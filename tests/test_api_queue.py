@@ -11,6 +11,7 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -26,7 +27,7 @@ from tests.api_server import (
     poll,
     serve,
 )
-from tests.conftest import make_settings
+from tests.conftest import SAMPLE_NEWS, build_store, make_settings
 from tests.fake_ollama import FakeOllama, RecordedRequest
 
 MODEL = "llama3.2"
@@ -177,3 +178,41 @@ def test_a_dead_ollama_is_503_with_retry_after(
         # Questions the articles cannot answer never reach the LLM.
         assert http.post("/v1/ask", json={"question": UNANSWERABLE}).json()["abstained"]
         assert http.get("/healthz").status_code == 200
+
+
+def test_a_question_in_flight_finishes_on_the_store_version_it_started_with(
+    held: HeldOllama, tmp_path: Path
+) -> None:
+    # A private store: the test deletes the article the held question is being answered from.
+    built = build_store(SAMPLE_NEWS, tmp_path / "store")
+    settings = make_settings(built.index_dir, llm="ollama", max_concurrent_generations=1)
+    held.script.reply = ["Loor took over the ministry ", "in November 2023 [1]."]
+    backend = OllamaBackend(model=MODEL, host=held.url, timeout_s=HOLD_LIMIT_S)
+    results: list[httpx.Response] = []
+    with serve(settings, backend_engine(settings, backend)) as url, client(url) as http:
+
+        def ask() -> None:
+            with client(url) as own:
+                results.append(own.post("/v1/ask", json={"question": LOOR_QUESTION}))
+
+        asker = threading.Thread(target=ask)
+        asker.start()
+        try:
+            assert held.chat_arrived.wait(HOLD_LIMIT_S), "the held request never reached Ollama"
+            (top, *_) = http.get("/v1/search", params={"q": LOOR_QUESTION}).json()["passages"]
+            deleted = top["document_id"]
+            assert http.delete(f"/v1/documents/{deleted}").status_code == 204
+            # New requests see the change at once...
+            assert_problem(http.get(f"/v1/documents/{deleted}"), 404)
+            passages = http.get("/v1/search", params={"q": LOOR_QUESTION}).json()["passages"]
+            assert deleted not in {p["document_id"] for p in passages}
+        finally:
+            held.release.set()
+            asker.join(timeout=HOLD_LIMIT_S)
+    # ...while the question already running is answered, and cited, from its own version.
+    (answered,) = results
+    assert answered.status_code == 200, answered.text
+    answer = answered.json()
+    assert not answer["abstained"], answer
+    assert deleted in {c["document_id"] for c in answer["citations"]}
+    assert "November 2023" in answer["answer"]
