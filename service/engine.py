@@ -115,6 +115,7 @@ class Engine:
             max_tokens=self.limits.max_answer_tokens,
             question=query,
             passages=passages,
+            evidence=ranked,
         )
         pieces: list[str] = []
         for piece in self.backend.generate(request):

@@ -24,6 +24,8 @@ LEXICAL_WEIGHT = 0.4
 # An answer-shaped token (a number for "how many", a name for "who") is strong evidence.
 ANSWER_TYPE_BONUS = 0.15
 PASSAGE_RANK_BONUS = 0.05
+# Sentences embedded per question (the rest are ranked out by the cheap terms-and-rank score).
+MAX_EMBEDDED_SENTENCES = 16
 _MONTHS = [
     "january",
     "february",
@@ -175,24 +177,34 @@ _NUMBER_WORDS = frozenset(
 
 
 def rank_evidence(question: str, passages: Sequence[Passage], embedder: Embedder) -> list[Evidence]:
-    """Sentences of the passages, best evidence for answering `question` first."""
+    """Sentences of the passages, best evidence for answering `question` first.
+
+    Embedding sentences is the costly part of answering, so only the MAX_EMBEDDED_SENTENCES
+    sentences with the best cheap score (the question's terms, an answer-shaped token, the
+    passage's rank) are embedded and ranked; the rest cannot come first anyway.
+    """
     candidates = passage_sentences(passages)
     if not candidates:
         return []
-    vectors = embedder.embed([question] + [c.text for c in candidates])
-    similarities = vectors[1:] @ vectors[0]
     wanted = key_terms(question)
     asked = wanted.names | wanted.numbers | wanted.content
     kind = expected_answer_type(question)
-    ranked = []
-    for candidate, similarity in zip(candidates, similarities, strict=True):
+    scored = []
+    for candidate in candidates:
         present = term_set(candidate.text) | context_terms(candidate.passage)
         lexical = len(asked & present) / len(asked) if asked else 0.0
         typed = has_answer_type(candidate.text, question, kind)
-        score = SEMANTIC_WEIGHT * float(similarity) + LEXICAL_WEIGHT * lexical
-        score += ANSWER_TYPE_BONUS if (typed and kind is not None) else 0.0
         # Retrieval already weighed the whole passage; its rank breaks near-ties.
-        score += PASSAGE_RANK_BONUS / candidate.n
+        prior = LEXICAL_WEIGHT * lexical + PASSAGE_RANK_BONUS / candidate.n
+        prior += ANSWER_TYPE_BONUS if (typed and kind is not None) else 0.0
+        scored.append((prior, candidate, typed))
+    # Stable: among equal priors, earlier passages and sentences go first.
+    shortlist = sorted(scored, key=lambda item: item[0], reverse=True)[:MAX_EMBEDDED_SENTENCES]
+    vectors = embedder.embed([question] + [c.text for _, c, _ in shortlist])
+    similarities = vectors[1:] @ vectors[0]
+    ranked = []
+    for (prior, candidate, typed), similarity in zip(shortlist, similarities, strict=True):
+        score = SEMANTIC_WEIGHT * float(similarity) + prior
         ranked.append(
             Evidence(
                 candidate.n,

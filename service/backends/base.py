@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from service.evidence import Evidence
 from service.passages import Passage
 
 Role = Literal["system", "user", "assistant"]
@@ -32,6 +33,9 @@ class GenerationRequest:
     question: str = ""
     passages: Sequence[Passage] = field(default_factory=tuple)
     stop: Sequence[str] = field(default_factory=tuple)
+    # The engine's ranked evidence for `question` over `passages`, when it has ranked it
+    # already: the extractive backend quotes from it instead of embedding the sentences again.
+    evidence: Sequence[Evidence] | None = None
 
 
 class Backend(Protocol):

@@ -33,10 +33,10 @@ class ExtractiveBackend:
 
     def generate(self, request: GenerationRequest) -> Iterator[str]:
         """Yield the chosen sentences, each followed by its citation marker."""
-        chosen = select_quotes(
-            rank_evidence(request.question, request.passages, self.embedder),
-            self.max_sentences,
-        )
+        ranked = request.evidence
+        if ranked is None:
+            ranked = rank_evidence(request.question, request.passages, self.embedder)
+        chosen = select_quotes(list(ranked), self.max_sentences)
         for i, evidence in enumerate(chosen):
             yield ("" if i == 0 else " ") + f"{evidence.text} [{evidence.n}]"
 
