@@ -38,6 +38,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     OMP_WAIT_POLICY=PASSIVE \
     FOOTNOTE_PROMPTS_DIR=/app/prompts \
     FOOTNOTE_INDEX_DIR=/data/index \
+    FOOTNOTE_CACHE_DIR=/data/cache \
     FOOTNOTE_HOST=0.0.0.0 \
     FOOTNOTE_PORT=8000
 WORKDIR /app

@@ -6,6 +6,7 @@ import functools
 import importlib.util
 import logging
 import os
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
     from transformers import PreTrainedTokenizerBase
 
+    from indexer.onnx_queries import OnnxQueryEncoder
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
@@ -29,6 +32,9 @@ _BUNDLED_MODELS = {
 }
 
 Vectors = npt.NDArray[np.float32]
+# Calls with at most this many texts (a search query, a question) run on the ONNX twin of the
+# model when it can be built: about 5 ms instead of 20 ms for one query on 2 cores.
+FAST_PATH_MAX_TEXTS = 4
 
 
 class Embedder(Protocol):
@@ -68,12 +74,17 @@ def canonical_model_name(model: str) -> str:
 class SentenceTransformerEmbedder:
     """An Embedder backed by a sentence-transformers model on the CPU."""
 
-    def __init__(self, model: str, *, batch_size: int = 64) -> None:
+    def __init__(self, model: str, *, batch_size: int = 64, fast_queries: bool = True) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         self.name = canonical_model_name(model)
         self.batch_size = batch_size
-        self._model = _load_sentence_transformer(resolve_model_path(model))
+        self._model_dir = resolve_model_path(model)
+        self._model = _load_sentence_transformer(self._model_dir)
+        self._fast_queries = fast_queries
+        self._query_encoder: OnnxQueryEncoder | None = None
+        self._query_encoder_tried = False
+        self._query_lock = threading.Lock()
         dim = self._model.get_embedding_dimension()
         if dim is None:
             raise EmbeddingModelError(f"model {model!r} does not report its embedding size")
@@ -98,6 +109,10 @@ class SentenceTransformerEmbedder:
         """Unit-length float32 vectors, one row per text."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if len(texts) <= FAST_PATH_MAX_TEXTS:
+            encoder = self._onnx_queries()
+            if encoder is not None:
+                return encoder.encode(texts)
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         # One encode call per outer batch keeps progress reporting cheap while letting
         # sentence-transformers sort by length inside it (less padding, faster on CPU).
@@ -114,6 +129,18 @@ class SentenceTransformerEmbedder:
             if on_progress is not None:
                 on_progress(start + len(part), len(texts))
         return out
+
+    def _onnx_queries(self) -> OnnxQueryEncoder | None:
+        # Built on the first short call, so indexing-only runs never pay for the export.
+        if not self._fast_queries:
+            return None
+        with self._query_lock:
+            if not self._query_encoder_tried:
+                from indexer.onnx_queries import load_query_encoder
+
+                self._query_encoder = load_query_encoder(self._model, self._model_dir)
+                self._query_encoder_tried = True
+            return self._query_encoder
 
 
 @functools.cache

@@ -1,0 +1,75 @@
+"""Short inputs go through the model's ONNX twin: the same vectors, an export made once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import indexer.onnx_queries as onnx_queries
+from indexer.embedding import FAST_PATH_MAX_TEXTS, SentenceTransformerEmbedder
+
+QUERIES = [
+    "Who signed the port agreement?",
+    "How many officers will serve in the joint border patrol force?",
+    "When did Matthis Loor take charge of the maritime ministry?",
+    "Tessel flood barrier cost",
+]
+
+
+def test_short_inputs_embed_as_torch_does(embedder: SentenceTransformerEmbedder) -> None:
+    assert len(QUERIES) <= FAST_PATH_MAX_TEXTS
+    fast = np.concatenate([embedder.embed([q]) for q in QUERIES] + [embedder.embed(QUERIES)])
+    torch_vectors = np.asarray(
+        embedder._model.encode(QUERIES * 2, normalize_embeddings=True), dtype=np.float32
+    )
+    assert fast.dtype == np.float32 and fast.shape == (8, embedder.dim)
+    assert np.min(np.sum(fast * torch_vectors, axis=1)) > 0.99999
+    assert np.allclose(np.linalg.norm(fast, axis=1), 1.0, atol=1e-5)
+
+
+def test_the_export_is_written_once_then_read_back(
+    embedder: SentenceTransformerEmbedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FOOTNOTE_CACHE_DIR", str(tmp_path))
+    first = onnx_queries.load_query_encoder(embedder._model, embedder._model_dir)
+    assert first is not None
+    (exported,) = (tmp_path / "onnx").glob("*.onnx")
+
+    def no_second_export(*args: object) -> bytes:
+        raise AssertionError("exported again instead of reading the cache")
+
+    monkeypatch.setattr(onnx_queries, "_export", no_second_export)
+    second = onnx_queries.load_query_encoder(embedder._model, embedder._model_dir)
+    assert second is not None
+    assert np.allclose(first.encode(QUERIES), second.encode(QUERIES), atol=1e-6)
+    assert not [p for p in exported.parent.iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_an_unwritable_cache_keeps_the_export_in_memory(
+    embedder: SentenceTransformerEmbedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be", encoding="utf-8")
+    monkeypatch.setenv("FOOTNOTE_CACHE_DIR", str(blocker))
+    encoder = onnx_queries.load_query_encoder(embedder._model, embedder._model_dir)
+    assert encoder is not None
+    assert encoder.encode(QUERIES[:1]).shape == (1, embedder.dim)
+
+
+def test_a_failed_export_leaves_queries_on_torch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FOOTNOTE_CACHE_DIR", str(tmp_path))
+
+    def broken_export(*args: object) -> bytes:
+        raise RuntimeError("exporter missing an operator")
+
+    monkeypatch.setattr(onnx_queries, "_export", broken_export)
+    # A fresh embedder (not the shared one) so its first short call tries the export.
+    fresh = SentenceTransformerEmbedder("all-MiniLM-L6-v2")
+    vector = fresh.embed([QUERIES[0]])
+    expected = fresh._model.encode([QUERIES[0]], normalize_embeddings=True)
+    assert np.allclose(vector, expected, atol=1e-6)
+    assert fresh._onnx_queries() is None
