@@ -8,7 +8,7 @@ first use; /readyz says why when it cannot be.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
@@ -107,9 +107,15 @@ def _gated(engine: Engine, gate: GenerationGate, metrics: ApiMetrics) -> Engine:
 
 
 def _warm_up(engine: Engine) -> None:
-    # Load the store and model now so the first question is not slow; failures are reported by
-    # /readyz (and by each request) rather than stopping the server.
-    for step in (engine.snapshots.current, engine.backend.check):
+    # Load the store, the models and the query encoder (indexer/onnx_queries.py) now so the
+    # first question is not slow; failures are reported by /readyz (and by each request)
+    # rather than stopping the server.
+    steps: list[Callable[[], object]] = [
+        engine.snapshots.current,
+        engine.backend.check,
+        lambda: engine.embedder.embed(["warm up"]),
+    ]
+    for step in steps:
         try:
             step()
         except FootnoteError as exc:
