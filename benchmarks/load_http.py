@@ -32,6 +32,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from service.api.command import announced_address
+
 GOLD = Path(__file__).resolve().parents[1] / "eval" / "data" / "sample-news.gold.jsonl"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 # Loading the embedding and chat models dominates start-up; this only bounds a hung start.
@@ -243,8 +245,9 @@ def _announced_url(lines: queue.Queue[str], child: subprocess.Popen[str]) -> str
             if child.poll() is not None:
                 break
             continue
-        if "Uvicorn running on " in line:
-            return line.split("Uvicorn running on ", 1)[1].split()[0]
+        address = announced_address(line)
+        if address is not None:
+            return address
         if "footnote:" in line:
             print(line, end="", file=sys.stderr)
     raise SystemExit("the service did not start; run 'footnote serve' by hand to see why")

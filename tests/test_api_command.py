@@ -13,6 +13,7 @@ import time
 import httpx
 import pytest
 
+from service.api.command import announced_address
 from service.settings import Settings
 from tests.conftest import REPO
 
@@ -42,8 +43,9 @@ def announced_url(child: subprocess.Popen[str], lines: queue.Queue[str]) -> str:
             if child.poll() is not None:
                 break
             continue
-        if "Uvicorn running on " in line:
-            return line.split("Uvicorn running on ", 1)[1].split()[0]
+        address = announced_address(line)
+        if address is not None:
+            return address
     pytest.fail("'footnote serve' did not announce its address")
 
 

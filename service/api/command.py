@@ -9,6 +9,16 @@ from typing import Any
 
 from service.settings import Settings
 
+# uvicorn's start-up line: "Uvicorn running on http://127.0.0.1:PORT (Press CTRL+C to quit)".
+_STARTED = "Uvicorn running on "
+
+
+def announced_address(line: str) -> str | None:
+    """The URL a log line of `footnote serve` says it listens on (the real port for --port 0)."""
+    if _STARTED not in line:
+        return None
+    return line.split(_STARTED, 1)[1].split()[0]
+
 
 def register(sub: Any) -> None:
     """Add the `serve` subcommand."""

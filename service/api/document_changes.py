@@ -76,14 +76,13 @@ def index_uploads(
                 filename=upload.filename, stored_as=upload.path.name, document_ids=ids
             )
         )
-    report = summary.to_json()
     return UploadResponse(
         documents_added=summary.documents_added,
         documents_updated=summary.documents_updated,
         documents_unchanged=summary.documents_unchanged,
         chunks_added=summary.chunks_added,
         version=summary.version,
-        changed=bool(report["changed"]),
+        changed=summary.version is not None,
         skipped=[SkippedResponse(path=s.path, reason=s.reason) for s in summary.skipped],
         files=files,
         seconds=summary.seconds,
