@@ -25,7 +25,7 @@ LEXICAL_WEIGHT = 0.4
 ANSWER_TYPE_BONUS = 0.15
 PASSAGE_RANK_BONUS = 0.05
 # Sentences embedded per question (the rest are ranked out by the cheap terms-and-rank score).
-MAX_EMBEDDED_SENTENCES = 16
+MAX_EMBEDDED_SENTENCES = 8
 _MONTHS = [
     "january",
     "february",

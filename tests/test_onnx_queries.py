@@ -29,6 +29,26 @@ def test_short_inputs_embed_as_torch_does(embedder: SentenceTransformerEmbedder)
     assert np.allclose(np.linalg.norm(fast, axis=1), 1.0, atol=1e-5)
 
 
+def test_mixed_lengths_come_back_in_the_order_given(embedder: SentenceTransformerEmbedder) -> None:
+    # A question and the sentences weighed for its answer: lengths differ, and the encoder
+    # sorts them into runs of like length; every row must still match its own text.
+    texts = [
+        "Who signed it?",
+        " ".join(["The harbour authority said the new terminal would open in spring."] * 4),
+        QUERIES[1],
+        "Loor, 54, was appointed in March after the previous minister resigned over the deal.",
+        "No.",
+        QUERIES[3],
+        " ".join(["Talks lasted three days."] * 6),
+        QUERIES[0],
+        QUERIES[2],
+    ]
+    assert onnx_queries.SUB_BATCH < len(texts) <= FAST_PATH_MAX_TEXTS
+    fast = embedder.embed(texts)
+    torch_vectors = np.asarray(embedder._model.encode(texts, normalize_embeddings=True))
+    assert np.min(np.sum(fast * torch_vectors, axis=1)) > 0.99999
+
+
 def test_the_export_is_written_once_then_read_back(
     embedder: SentenceTransformerEmbedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
