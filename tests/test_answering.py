@@ -14,7 +14,7 @@ from service.backends.extractive import ExtractiveBackend
 from service.engine import Engine
 from service.errors import InvalidRequest
 from service.factory import engine_for
-from service.retrieval import SearchFilters
+from service.retrieval import Retriever, SearchFilters
 from service.settings import Settings
 from tests.conftest import TEST_DATA, build_store
 from tests.test_indexing import footnote
@@ -156,3 +156,17 @@ def test_a_missing_store_is_one_clear_line(tmp_path: Path) -> None:
         f"footnote: no index at {tmp_path / 'none'}; run 'footnote index PATH --index-dir "
         f"{tmp_path / 'none'}'"
     ]
+
+
+def test_the_per_document_cap_reaches_past_the_first_candidates(
+    sample_settings: Settings, embedder: Any
+) -> None:
+    # One passage per article, as many passages as articles: the best-ranked candidates come
+    # from a few articles, so filling the answer means reading further down the fused ranking.
+    store = Store.open(sample_settings.index_dir)
+    retriever = Retriever(store, embedder, max_per_document=1)
+    documents = {d.id for d in store.list_documents()}
+    passages = retriever.search("the port terminal deal and the flood barrier", top_k=len(documents))
+    assert len(passages) == len(documents)
+    assert {p.document_id for p in passages} == documents
+    assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
