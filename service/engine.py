@@ -8,6 +8,8 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from indexer.embedding import Embedder
 from service.answers import (
     ABSTENTION_TEXT,
@@ -70,8 +72,7 @@ class Engine:
     ) -> list[Passage]:
         """Passages only, no generation."""
         query = self._checked_question(query)
-        retriever = self.snapshots.current().retriever
-        return retriever.search(query, top_k=top_k or self.limits.top_k, filters=filters)
+        return self._retrieve(query, top_k, filters)
 
     def ask(
         self,
@@ -101,8 +102,10 @@ class Engine:
         question = self._checked_question(question)
         query = standalone_question or question
         clock = _Clock()
-        passages = self.search(query, top_k=top_k, filters=filters)
-        ranked = rank_evidence(query, passages, self.embedder)
+        # The question is embedded once, for both the passage search and the evidence ranking.
+        query_vector = self.embedder.embed([query])[0]
+        passages = self._retrieve(query, top_k, filters, query_vector)
+        ranked = rank_evidence(query, passages, self.embedder, question_vector=query_vector)
         clock.mark("retrieval")
         verdict = assess_answerability(query, passages, ranked)
         if not verdict.answerable:
@@ -126,6 +129,18 @@ class Engine:
         if standalone_question is not None:
             answer = _with_standalone(answer, standalone_question)
         yield FinalEvent(answer)
+
+    def _retrieve(
+        self,
+        query: str,
+        top_k: int | None,
+        filters: SearchFilters | None,
+        query_vector: np.ndarray | None = None,
+    ) -> list[Passage]:
+        retriever = self.snapshots.current().retriever
+        return retriever.search(
+            query, top_k=top_k or self.limits.top_k, filters=filters, query_vector=query_vector
+        )
 
     def condense(self, history: Sequence[ChatMessage], question: str) -> str:
         """A follow-up rewritten as a standalone question (the question itself if no history)."""

@@ -176,8 +176,16 @@ _NUMBER_WORDS = frozenset(
 )
 
 
-def rank_evidence(question: str, passages: Sequence[Passage], embedder: Embedder) -> list[Evidence]:
+def rank_evidence(
+    question: str,
+    passages: Sequence[Passage],
+    embedder: Embedder,
+    *,
+    question_vector: np.ndarray | None = None,
+) -> list[Evidence]:
     """Sentences of the passages, best evidence for answering `question` first.
+
+    `question_vector` is the question's embedding when the caller already has it.
 
     Embedding sentences is the costly part of answering, so only the MAX_EMBEDDED_SENTENCES
     sentences with the best cheap score (the question's terms, an answer-shaped token, the
@@ -200,8 +208,13 @@ def rank_evidence(question: str, passages: Sequence[Passage], embedder: Embedder
         scored.append((prior, candidate, typed))
     # Stable: among equal priors, earlier passages and sentences go first.
     shortlist = sorted(scored, key=lambda item: item[0], reverse=True)[:MAX_EMBEDDED_SENTENCES]
-    vectors = embedder.embed([question] + [c.text for _, c, _ in shortlist])
-    similarities = vectors[1:] @ vectors[0]
+    texts = [c.text for _, c, _ in shortlist]
+    if question_vector is None:
+        vectors = embedder.embed([question] + texts)
+        question_vector, vectors = vectors[0], vectors[1:]
+    else:
+        vectors = embedder.embed(texts)
+    similarities = vectors @ question_vector
     ranked = []
     for (prior, candidate, typed), similarity in zip(shortlist, similarities, strict=True):
         score = SEMANTIC_WEIGHT * float(similarity) + prior

@@ -60,9 +60,14 @@ class Retriever:
         self._chunk_ids, self._bm25 = _build_bm25(store)
 
     def search(
-        self, query: str, *, top_k: int = 5, filters: SearchFilters | None = None
+        self,
+        query: str,
+        *,
+        top_k: int = 5,
+        filters: SearchFilters | None = None,
+        query_vector: np.ndarray | None = None,
     ) -> list[Passage]:
-        """The best `top_k` passages for `query`, best first."""
+        """The best `top_k` passages for `query`, best first (`query_vector`: its embedding)."""
         if not query.strip():
             raise InvalidRequest("the query is empty; ask a question with some words in it")
         if not 1 <= top_k <= self.max_top_k:
@@ -76,15 +81,20 @@ class Retriever:
                 sources=filters.sources,
             )
         pool = max(MIN_CANDIDATES, top_k * CANDIDATES_PER_RESULT)
-        dense = self.dense_ranking(query, pool, allowed)
+        dense = self.dense_ranking(query, pool, allowed, query_vector)
         lexical = self.lexical_ranking(query, pool, allowed)
         return self._fuse(dense, lexical, top_k)
 
     def dense_ranking(
-        self, query: str, k: int, allowed: np.ndarray | None = None
+        self,
+        query: str,
+        k: int,
+        allowed: np.ndarray | None = None,
+        vector: np.ndarray | None = None,
     ) -> list[tuple[int, float]]:
         """Chunk ids by cosine similarity to the query's embedding."""
-        vector = self.embedder.embed([query])[0]
+        if vector is None:
+            vector = self.embedder.embed([query])[0]
         return self.store.search(vector, k, only_ids=allowed)
 
     def lexical_ranking(
