@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
     from transformers import PreTrainedTokenizerBase
 
-    from indexer.onnx_queries import OnnxQueryEncoder
+    from indexer.onnx_encoder import OnnxEncoder
 
 logger = logging.getLogger(__name__)
 
@@ -32,11 +32,14 @@ _BUNDLED_MODELS = {
 }
 
 Vectors = npt.NDArray[np.float32]
-# Calls with at most this many texts (a search query; a question and the sentences weighed for
-# its answer) run on the ONNX twin of the model when it can be built. It does the same
-# arithmetic on one thread that torch does on two: a query takes ~10 ms instead of ~20, and an
-# extractive answer's 9 texts ~130 ms of CPU instead of ~400, so concurrent requests go further.
+# Texts are embedded by the ONNX twin of the model (indexer/onnx_encoder.py) when it can be
+# built, else by torch. Calls with at most this many texts (a search query; a question and the
+# sentences weighed for its answer) run on the calling thread only: an extractive answer's 9
+# texts take ~130 ms of one core instead of ~400 ms of CPU through torch, so concurrent requests
+# go further. Larger calls (indexing) are spread over the cores.
 FAST_PATH_MAX_TEXTS = 16
+# Texts per ONNX run when embedding many (indexing); one run per core at a time.
+BULK_BATCH = 8
 
 
 class Embedder(Protocol):
@@ -76,16 +79,16 @@ def canonical_model_name(model: str) -> str:
 class SentenceTransformerEmbedder:
     """An Embedder backed by a sentence-transformers model on the CPU."""
 
-    def __init__(self, model: str, *, batch_size: int = 64, fast_queries: bool = True) -> None:
+    def __init__(self, model: str, *, batch_size: int = 64, onnx: bool = True) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         self.name = canonical_model_name(model)
         self.batch_size = batch_size
         self._model_dir = resolve_model_path(model)
         self._model = _load_sentence_transformer(self._model_dir)
-        self._fast_queries = fast_queries
-        self._query_encoder: OnnxQueryEncoder | None = None
-        self._query_encoder_tried = False
+        self._use_onnx = onnx
+        self._onnx: OnnxEncoder | None = None
+        self._onnx_tried = False
         self._query_lock = threading.Lock()
         dim = self._model.get_embedding_dimension()
         if dim is None:
@@ -111,38 +114,45 @@ class SentenceTransformerEmbedder:
         """Unit-length float32 vectors, one row per text."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        if len(texts) <= FAST_PATH_MAX_TEXTS:
-            encoder = self._onnx_queries()
-            if encoder is not None:
-                return encoder.encode(texts)
+        encoder = self._onnx_encoder()
+        if encoder is not None and len(texts) <= FAST_PATH_MAX_TEXTS:
+            return encoder.encode(texts)
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        # One encode call per outer batch keeps progress reporting cheap while letting
-        # sentence-transformers sort by length inside it (less padding, faster on CPU).
+        # One encode call per outer batch keeps progress reporting cheap while letting the
+        # encoder sort by length inside it (less padding, faster on CPU).
         step = self.batch_size * 8
         for start in range(0, len(texts), step):
             part = list(texts[start : start + step])
-            out[start : start + len(part)] = self._model.encode(
-                part,
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
+            if encoder is not None:
+                vectors = encoder.encode(part, batch_size=BULK_BATCH, workers=_cores())
+            else:
+                vectors = self._model.encode(
+                    part,
+                    batch_size=self.batch_size,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
+            out[start : start + len(part)] = vectors
             if on_progress is not None:
                 on_progress(start + len(part), len(texts))
         return out
 
-    def _onnx_queries(self) -> OnnxQueryEncoder | None:
-        # Built on the first short call, so indexing-only runs never pay for the export.
-        if not self._fast_queries:
+    def _onnx_encoder(self) -> OnnxEncoder | None:
+        # Built on the first call that embeds anything; None leaves every call on torch.
+        if not self._use_onnx:
             return None
         with self._query_lock:
-            if not self._query_encoder_tried:
-                from indexer.onnx_queries import load_query_encoder
+            if not self._onnx_tried:
+                from indexer.onnx_encoder import load_onnx_encoder
 
-                self._query_encoder = load_query_encoder(self._model, self._model_dir)
-                self._query_encoder_tried = True
-            return self._query_encoder
+                self._onnx = load_onnx_encoder(self._model, self._model_dir)
+                self._onnx_tried = True
+            return self._onnx
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 @functools.cache

@@ -166,7 +166,9 @@ def test_the_per_document_cap_reaches_past_the_first_candidates(
     store = Store.open(sample_settings.index_dir)
     retriever = Retriever(store, embedder, max_per_document=1)
     documents = {d.id for d in store.list_documents()}
-    passages = retriever.search("the port terminal deal and the flood barrier", top_k=len(documents))
+    passages = retriever.search(
+        "the port terminal deal and the flood barrier", top_k=len(documents)
+    )
     assert len(passages) == len(documents)
     assert {p.document_id for p in passages} == documents
     assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)

@@ -107,7 +107,7 @@ def _gated(engine: Engine, gate: GenerationGate, metrics: ApiMetrics) -> Engine:
 
 
 def _warm_up(engine: Engine) -> None:
-    # Load the store, the models and the query encoder (indexer/onnx_queries.py) now so the
+    # Load the store, the models and the ONNX encoder (indexer/onnx_encoder.py) now so the
     # first question is not slow; failures are reported by /readyz (and by each request)
     # rather than stopping the server.
     steps: list[Callable[[], object]] = [

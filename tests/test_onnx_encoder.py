@@ -1,4 +1,4 @@
-"""Short inputs go through the model's ONNX twin: the same vectors, an export made once."""
+"""Texts go through the model's ONNX twin: the same vectors as torch, an export made once."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import indexer.onnx_queries as onnx_queries
+import indexer.onnx_encoder as onnx_encoder
 from indexer.embedding import FAST_PATH_MAX_TEXTS, SentenceTransformerEmbedder
 
 QUERIES = [
@@ -43,25 +43,39 @@ def test_mixed_lengths_come_back_in_the_order_given(embedder: SentenceTransforme
         QUERIES[0],
         QUERIES[2],
     ]
-    assert onnx_queries.SUB_BATCH < len(texts) <= FAST_PATH_MAX_TEXTS
+    assert onnx_encoder.SUB_BATCH < len(texts) <= FAST_PATH_MAX_TEXTS
     fast = embedder.embed(texts)
     torch_vectors = np.asarray(embedder._model.encode(texts, normalize_embeddings=True))
     assert np.min(np.sum(fast * torch_vectors, axis=1)) > 0.99999
+
+
+def test_many_texts_spread_over_threads_embed_as_torch_does(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    # Indexing: more texts than the one-thread path takes, in runs of different lengths.
+    texts = [" ".join([q] * (1 + i % 7)) for i in range(6) for q in QUERIES] + ["x"]
+    assert len(texts) > FAST_PATH_MAX_TEXTS
+    progress: list[tuple[int, int]] = []
+    vectors = embedder.embed(texts, on_progress=lambda done, total: progress.append((done, total)))
+    torch_vectors = np.asarray(embedder._model.encode(texts, normalize_embeddings=True))
+    assert vectors.shape == (len(texts), embedder.dim)
+    assert np.min(np.sum(vectors * torch_vectors, axis=1)) > 0.99999
+    assert progress[-1] == (len(texts), len(texts))
 
 
 def test_the_export_is_written_once_then_read_back(
     embedder: SentenceTransformerEmbedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("FOOTNOTE_CACHE_DIR", str(tmp_path))
-    first = onnx_queries.load_query_encoder(embedder._model, embedder._model_dir)
+    first = onnx_encoder.load_onnx_encoder(embedder._model, embedder._model_dir)
     assert first is not None
     (exported,) = (tmp_path / "onnx").glob("*.onnx")
 
     def no_second_export(*args: object) -> bytes:
         raise AssertionError("exported again instead of reading the cache")
 
-    monkeypatch.setattr(onnx_queries, "_export", no_second_export)
-    second = onnx_queries.load_query_encoder(embedder._model, embedder._model_dir)
+    monkeypatch.setattr(onnx_encoder, "_export", no_second_export)
+    second = onnx_encoder.load_onnx_encoder(embedder._model, embedder._model_dir)
     assert second is not None
     assert np.allclose(first.encode(QUERIES), second.encode(QUERIES), atol=1e-6)
     assert not [p for p in exported.parent.iterdir() if p.name.startswith(".tmp-")]
@@ -73,12 +87,12 @@ def test_an_unwritable_cache_keeps_the_export_in_memory(
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the cache folder should be", encoding="utf-8")
     monkeypatch.setenv("FOOTNOTE_CACHE_DIR", str(blocker))
-    encoder = onnx_queries.load_query_encoder(embedder._model, embedder._model_dir)
+    encoder = onnx_encoder.load_onnx_encoder(embedder._model, embedder._model_dir)
     assert encoder is not None
     assert encoder.encode(QUERIES[:1]).shape == (1, embedder.dim)
 
 
-def test_a_failed_export_leaves_queries_on_torch(
+def test_a_failed_export_leaves_embedding_on_torch(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("FOOTNOTE_CACHE_DIR", str(tmp_path))
@@ -86,10 +100,14 @@ def test_a_failed_export_leaves_queries_on_torch(
     def broken_export(*args: object) -> bytes:
         raise RuntimeError("exporter missing an operator")
 
-    monkeypatch.setattr(onnx_queries, "_export", broken_export)
+    monkeypatch.setattr(onnx_encoder, "_export", broken_export)
     # A fresh embedder (not the shared one) so its first short call tries the export.
     fresh = SentenceTransformerEmbedder("all-MiniLM-L6-v2")
     vector = fresh.embed([QUERIES[0]])
     expected = fresh._model.encode([QUERIES[0]], normalize_embeddings=True)
     assert np.allclose(vector, expected, atol=1e-6)
-    assert fresh._onnx_queries() is None
+    assert fresh._onnx_encoder() is None
+    many = [f"{q} (edition {i})" for i in range(5) for q in QUERIES]
+    assert len(many) > FAST_PATH_MAX_TEXTS
+    bulk = fresh.embed(many)
+    assert np.allclose(bulk, fresh._model.encode(many, normalize_embeddings=True), atol=1e-5)
