@@ -23,7 +23,7 @@ from service.answers import (
 from service.backends.base import Backend, ChatMessage, GenerationRequest
 from service.backends.extractive import ExtractiveBackend, select_quotes
 from service.errors import InvalidRequest
-from service.evidence import Evidence, rank_evidence
+from service.evidence import Evidence, passages_for_prompt, rank_evidence
 from service.passages import Passage
 from service.prompting import PromptLibrary
 from service.retrieval import SearchFilters
@@ -46,6 +46,7 @@ class EngineLimits:
     max_question_chars: int = 2000
     max_answer_tokens: int = 256
     support_threshold: float = 0.6
+    llm_passages: int = 5
 
 
 class Engine:
@@ -113,11 +114,14 @@ class Engine:
                 self._abstain(question, passages, clock, verdict.reason, standalone_question)
             )
             return
+        # The model reads only the passages with the best evidence: on the embedded backend,
+        # reading the prompt takes most of the answer's time.
+        shown = passages_for_prompt(passages, ranked, self.limits.llm_passages)
         request = GenerationRequest(
-            messages=self.prompts.answer_messages(query, passages),
+            messages=self.prompts.answer_messages(query, shown),
             max_tokens=self.limits.max_answer_tokens,
             question=query,
-            passages=passages,
+            passages=shown,
             evidence=ranked,
         )
         pieces: list[str] = []
@@ -125,7 +129,7 @@ class Engine:
             clock.mark_once("first_token")
             pieces.append(piece)
             yield TokenEvent(piece)
-        answer = self._settle(question, query, "".join(pieces), passages, ranked, clock)
+        answer = self._settle(question, query, "".join(pieces), passages, shown, ranked, clock)
         if standalone_question is not None:
             answer = _with_standalone(answer, standalone_question)
         yield FinalEvent(answer)
@@ -168,14 +172,16 @@ class Engine:
         query: str,
         generated: str,
         passages: list[Passage],
+        shown: list[Passage],
         ranked: list[Evidence],
         clock: _Clock,
     ) -> Answer:
+        # `shown` are the passages the model read, numbered as its [n] markers count them.
         if self.backend.name == "extractive":
             kept = _as_supported(select_quotes(ranked, self._extractive.max_sentences))
             return self._answer(question, kept, "extractive", passages, clock, [])
         check = verify_answer(
-            generated, query, passages, self.embedder, threshold=self.limits.support_threshold
+            generated, query, shown, self.embedder, threshold=self.limits.support_threshold
         )
         if check.sentences:
             return self._answer(

@@ -233,6 +233,18 @@ def rank_evidence(
     return sorted(ranked, key=lambda e: e.score, reverse=True)
 
 
+def passages_for_prompt(
+    passages: Sequence[Passage], ranked: Sequence[Evidence], limit: int
+) -> list[Passage]:
+    """At most `limit` passages for a model to read: those holding the best evidence first."""
+    chosen: dict[int, Passage] = {}
+    for passage in [e.passage for e in ranked] + list(passages):
+        if len(chosen) == limit:
+            break
+        chosen.setdefault(passage.chunk_id, passage)
+    return list(chosen.values())
+
+
 def cosine_matrix(embedder: Embedder, left: Sequence[str], right: Sequence[str]) -> np.ndarray:
     """Cosine similarity of every `left` text to every `right` text."""
     vectors = embedder.embed(list(left) + list(right))

@@ -65,6 +65,16 @@ class Settings(BaseSettings):
     )
     llm_timeout_s: float = Field(120.0, gt=0, description="Seconds to wait for the LLM.")
     max_answer_tokens: int = Field(256, ge=16, le=4096, description="Tokens the LLM may write.")
+    llm_passages: int = Field(
+        5,
+        ge=1,
+        le=50,
+        description=(
+            "Passages a generating LLM reads, those holding the best evidence first. Reading "
+            "the prompt is most of a small local model's answer time: 3 instead of 5 made "
+            "SmolLM2 answers 1.5x faster but found the gold answer less often."
+        ),
+    )
     max_question_chars: int = Field(
         2000, ge=10, description="Longer questions are refused with a clear error."
     )

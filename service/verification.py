@@ -23,7 +23,7 @@ from service.evidence import (
 )
 from service.passages import Passage
 from service.sentences import split_sentences
-from service.terms import KeyTerms, key_terms, term_set
+from service.terms import KeyTerms, index_terms, key_terms, term_set
 
 _MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 # Short fragments ("Yes.", "Sources: [1]") carry no claim worth checking or keeping.
@@ -107,11 +107,21 @@ def verify_answer(
         relevant = float(claim_vec @ question_vec) >= MIN_QUESTION_SIMILARITY and _shares_terms(
             claim, best, asked
         )
-        if best is None or not relevant:
+        if best is None or not relevant or not adds_to_question(claim, question):
             removed.append(claim)
             continue
         kept.append(best)
+    kind = expected_answer_type(question)
+    if kept and not any(has_answer_type(s.text, question, kind) for s in kept):
+        # True sentences, but none holds what was asked (no number for "how many", no new
+        # name for "who"): not an answer, so the caller quotes the evidence instead.
+        return Verification([], removed + [s.text for s in kept], model_abstained)
     return Verification(kept, removed, model_abstained)
+
+
+def adds_to_question(sentence: str, question: str) -> bool:
+    """Whether `sentence` says something the question does not: it is not a restatement."""
+    return bool(set(index_terms(sentence)) - term_set(question))
 
 
 def _claims(answer: str) -> list[tuple[str, set[int]]]:

@@ -11,12 +11,15 @@ import pytest
 from indexer.store import Store
 from service.answers import Answer, FinalEvent, TokenEvent
 from service.backends.extractive import ExtractiveBackend
+from service.backends.ollama import OllamaBackend
 from service.engine import Engine
 from service.errors import InvalidRequest
+from service.evidence import rank_evidence
 from service.factory import engine_for
 from service.retrieval import Retriever, SearchFilters
 from service.settings import Settings
 from tests.conftest import TEST_DATA, build_store
+from tests.fake_ollama import FakeOllama
 from tests.test_indexing import footnote
 
 REQUIRED_FIELDS = {
@@ -172,3 +175,27 @@ def test_the_per_document_cap_reaches_past_the_first_candidates(
     assert len(passages) == len(documents)
     assert {p.document_id for p in passages} == documents
     assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
+
+
+def test_the_model_reads_only_the_passages_with_the_best_evidence(
+    sample_settings: Settings, embedder: Any
+) -> None:
+    # The Ollama server is the one thing faked (at its wire); retrieval, ranking and
+    # verification are real. The model is given two passages and cites the first one it read.
+    question = "Who heads the Calmoran company that won the North Quay terminal concession?"
+    settings = sample_settings.model_copy(update={"llm_passages": 2})
+    reader = engine_for(settings, backend=ExtractiveBackend(embedder))
+    passages = reader.search(question)
+    ranked = rank_evidence(question, passages, embedder)
+    best = ranked[0]
+    with FakeOllama() as fake:
+        fake.script.reply = [best.text, " [1]"]
+        backend = OllamaBackend(model="llama3.2", host=fake.url)
+        answer = engine_for(settings, backend=backend).ask(question)
+        (body,) = fake.bodies("/api/chat")
+    prompt = "\n".join(m["content"] for m in body["messages"])
+    assert prompt.count("<source id=") == 2
+    assert best.passage.text in prompt
+    assert answer.grounding == "verified"
+    assert answer.citations[0].document_id == best.passage.document_id
+    assert answer.citations[0].start == best.start

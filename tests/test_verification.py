@@ -170,3 +170,26 @@ def test_a_publication_date_does_not_support_a_claimed_event_date(
         embedder,
     )
     assert kept == []
+
+
+def test_a_sentence_that_only_restates_the_question_is_not_an_answer(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    # True, cited, and on topic, but it adds nothing the question did not already say.
+    kept, _, removed = verify(
+        "Atmar met in Moscow on Friday [1].", "Who did Atmar meet in Moscow on Friday?", embedder
+    )
+    assert kept == []
+    assert removed == ["Atmar met in Moscow on Friday."]
+
+
+def test_an_answer_without_what_was_asked_falls_back(embedder: SentenceTransformerEmbedder) -> None:
+    # Supported, but a "how many" question answered without any number: nothing is kept, so
+    # the engine quotes the evidence instead.
+    question = "How many civilians did China say the US killed?"
+    kept, _, removed = verify("China accused the US of killing civilians [2].", question, embedder)
+    assert kept == []
+    assert removed == ["China accused the US of killing civilians."]
+    with_number = "China accused the US of killing more than 50,000 civilians in Afghanistan."
+    kept, _, _ = verify(f"{with_number} [2]", question, embedder)
+    assert kept == [with_number]
