@@ -56,7 +56,7 @@ def cache_dir() -> Path:
 
 
 class OnnxEncoder:
-    """Encodes a few texts at a time exactly as the sentence-transformers pipeline would."""
+    """Encodes texts exactly as the sentence-transformers pipeline would."""
 
     def __init__(
         self, session: Any, tokenizer: Any, max_length: int, normalize: bool, dim: int
@@ -64,6 +64,7 @@ class OnnxEncoder:
         self._dim = dim
         self._session = session
         self._tokenizer = tokenizer
+        self._pad_id = int(tokenizer.pad_token_id)
         self._max_length = max_length
         self._normalize = normalize
 
@@ -77,14 +78,14 @@ class OnnxEncoder:
         above 1 the runs are spread over that many threads (ONNX Runtime releases the GIL, and
         each run uses one core).
         """
+        # Tokenized once, unpadded; each run is padded to its own longest text.
         encoded = self._tokenizer(list(texts), truncation=True, max_length=self._max_length)
-        lengths = [len(ids) for ids in encoded["input_ids"]]
-        order = sorted(range(len(texts)), key=lengths.__getitem__)
+        order = sorted(range(len(texts)), key=lambda i: len(encoded["input_ids"][i]))
         runs = [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
         out = np.empty((len(texts), self._dim), dtype=np.float32)
 
         def encode_run(run: list[int]) -> None:
-            out[run] = self._encode_padded([texts[i] for i in run])
+            out[run] = self._encode_padded(encoded, run)
 
         if workers <= 1 or len(runs) == 1:
             for run in runs:
@@ -94,17 +95,18 @@ class OnnxEncoder:
                 list(pool.map(encode_run, runs))
         return out
 
-    def _encode_padded(self, texts: Sequence[str]) -> Vectors:
-        batch = self._tokenizer(
-            list(texts),
-            padding=True,
-            truncation=True,
-            max_length=self._max_length,
-            return_tensors="np",
-        )
-        feeds = {name: batch[name].astype(np.int64) for name in INPUTS if name in batch}
+    def _encode_padded(self, encoded: Any, run: Sequence[int]) -> Vectors:
+        # Right padding, as the tokenizer itself pads (checked when the encoder is built).
+        width = max(len(encoded["input_ids"][i]) for i in run)
+        feeds = {}
+        for name in INPUTS:
+            array = np.full((len(run), width), self._pad_id if name == "input_ids" else 0)
+            for row, i in enumerate(run):
+                values = encoded[name][i]
+                array[row, : len(values)] = values
+            feeds[name] = array.astype(np.int64)
         (hidden,) = self._session.run(["last_hidden_state"], feeds)
-        mask = batch["attention_mask"][..., None].astype(np.float32)
+        mask = feeds["attention_mask"][..., None].astype(np.float32)
         pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
         if self._normalize:
             pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
@@ -137,9 +139,13 @@ def _load(model: SentenceTransformer, model_dir: str) -> OnnxEncoder | None:
     if pooling.get("pooling_mode") != "mean":
         logger.info("embedding stays on torch: pooling %r is not mean", pooling.get("pooling_mode"))
         return None
+    transformer: Any = modules[0]
+    tokenizer = transformer.tokenizer
+    if tokenizer.padding_side != "right" or tokenizer.pad_token_id is None:
+        logger.info("embedding stays on torch: the tokenizer does not pad on the right")
+        return None
     import onnxruntime as ort
 
-    transformer: Any = modules[0]
     data = _cached_export(transformer.auto_model, transformer.tokenizer, model_dir)
     options = ort.SessionOptions()
     options.intra_op_num_threads = RUN_THREADS
