@@ -89,7 +89,7 @@ class SentenceTransformerEmbedder:
         self._use_onnx = onnx
         self._onnx: OnnxEncoder | None = None
         self._onnx_tried = False
-        self._query_lock = threading.Lock()
+        self._onnx_lock = threading.Lock()
         dim = self._model.get_embedding_dimension()
         if dim is None:
             raise EmbeddingModelError(f"model {model!r} does not report its embedding size")
@@ -142,7 +142,7 @@ class SentenceTransformerEmbedder:
         # Built on the first call that embeds anything; None leaves every call on torch.
         if not self._use_onnx:
             return None
-        with self._query_lock:
+        with self._onnx_lock:
             if not self._onnx_tried:
                 from indexer.onnx_encoder import load_onnx_encoder
 

@@ -33,8 +33,9 @@ class GenerationRequest:
     question: str = ""
     passages: Sequence[Passage] = field(default_factory=tuple)
     stop: Sequence[str] = field(default_factory=tuple)
-    # The engine's ranked evidence for `question` over `passages`, when it has ranked it
-    # already: the extractive backend quotes from it instead of embedding the sentences again.
+    # The engine's ranked evidence for `question`, when it has ranked it already: the extractive
+    # backend quotes from it instead of embedding the sentences again. It covers every retrieved
+    # passage (`Evidence.n` counts those), of which `passages` are the ones a model reads.
     evidence: Sequence[Evidence] | None = None
 
 
