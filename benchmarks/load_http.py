@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from service.api.command import announced_address
+from service.api.command import wait_for_address
 
 GOLD = Path(__file__).resolve().parents[1] / "eval" / "data" / "sample-news.gold.jsonl"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -237,20 +237,14 @@ def started_service(args: argparse.Namespace) -> Iterator[str]:
 
 
 def _announced_url(lines: queue.Queue[str], child: subprocess.Popen[str]) -> str:
-    deadline = time.monotonic() + STARTUP_S
-    while time.monotonic() < deadline:
-        try:
-            line = lines.get(timeout=1.0)
-        except queue.Empty:
-            if child.poll() is not None:
-                break
-            continue
-        address = announced_address(line)
-        if address is not None:
-            return address
+    def show_errors(line: str) -> None:
         if "footnote:" in line:
             print(line, end="", file=sys.stderr)
-    raise SystemExit("the service did not start; run 'footnote serve' by hand to see why")
+
+    address = wait_for_address(lines, child, STARTUP_S, on_line=show_errors)
+    if address is None:
+        raise SystemExit("the service did not start; run 'footnote serve' by hand to see why")
+    return address
 
 
 def questions(path: Path) -> list[str]:

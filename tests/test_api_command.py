@@ -8,12 +8,11 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 
 import httpx
 import pytest
 
-from service.api.command import announced_address
+from service.api.command import wait_for_address
 from service.settings import Settings
 from tests.conftest import REPO
 
@@ -35,18 +34,10 @@ def footnote(*args: str) -> subprocess.Popen[str]:
 
 def announced_url(child: subprocess.Popen[str], lines: queue.Queue[str]) -> str:
     """The address uvicorn says it runs on (the real port, for --port 0)."""
-    deadline = time.monotonic() + STARTUP_S
-    while time.monotonic() < deadline:
-        try:
-            line = lines.get(timeout=1.0)  # waits on the reader thread, not a sleep
-        except queue.Empty:
-            if child.poll() is not None:
-                break
-            continue
-        address = announced_address(line)
-        if address is not None:
-            return address
-    pytest.fail("'footnote serve' did not announce its address")
+    address = wait_for_address(lines, child, STARTUP_S)
+    if address is None:
+        pytest.fail("'footnote serve' did not announce its address")
+    return address
 
 
 def test_serve_binds_loopback_on_a_free_port_and_answers(sample_settings: Settings) -> None:

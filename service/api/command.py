@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import queue
+import subprocess
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +22,32 @@ def announced_address(line: str) -> str | None:
     if _STARTED not in line:
         return None
     return line.split(_STARTED, 1)[1].split()[0]
+
+
+def wait_for_address(
+    lines: queue.Queue[str],
+    child: subprocess.Popen[str],
+    timeout_s: float,
+    *,
+    on_line: Callable[[str], None] | None = None,
+) -> str | None:
+    """The URL a `footnote serve` child announces, read from `lines` (its log, fed by a reader
+    thread); None when the child exits or `timeout_s` passes first. Other lines go to `on_line`.
+    """
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=1.0)  # waits on the reader thread, not a sleep
+        except queue.Empty:
+            if child.poll() is not None:
+                return None
+            continue
+        address = announced_address(line)
+        if address is not None:
+            return address
+        if on_line is not None:
+            on_line(line)
+    return None
 
 
 def register(sub: Any) -> None:
