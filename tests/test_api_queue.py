@@ -81,17 +81,23 @@ def held_url(held: HeldOllama, sample_settings: Settings) -> Iterator[str]:
         yield url
 
 
+def ask_in_background(url: str, results: list[httpx.Response]) -> threading.Thread:
+    """Ask LOOR_QUESTION on its own connection in a started thread; the reply goes to results."""
+
+    def ask() -> None:
+        with client(url) as http:
+            results.append(http.post("/v1/ask", json={"question": LOOR_QUESTION}))
+
+    asker = threading.Thread(target=ask)
+    asker.start()
+    return asker
+
+
 def test_a_full_queue_is_503_with_retry_after_while_search_stays_open(
     held: HeldOllama, held_url: str
 ) -> None:
     results: list[httpx.Response] = []
-
-    def first_question() -> None:
-        with client(held_url) as http:
-            results.append(http.post("/v1/ask", json={"question": LOOR_QUESTION}))
-
-    asker = threading.Thread(target=first_question)
-    asker.start()
+    asker = ask_in_background(held_url, results)
     try:
         with client(held_url) as http:
             poll(
@@ -190,13 +196,7 @@ def test_a_question_in_flight_finishes_on_the_store_version_it_started_with(
     backend = OllamaBackend(model=MODEL, host=held.url, timeout_s=HOLD_LIMIT_S)
     results: list[httpx.Response] = []
     with serve(settings, backend_engine(settings, backend)) as url, client(url) as http:
-
-        def ask() -> None:
-            with client(url) as own:
-                results.append(own.post("/v1/ask", json={"question": LOOR_QUESTION}))
-
-        asker = threading.Thread(target=ask)
-        asker.start()
+        asker = ask_in_background(url, results)
         try:
             assert held.chat_arrived.wait(HOLD_LIMIT_S), "the held request never reached Ollama"
             (top, *_) = http.get("/v1/search", params={"q": LOOR_QUESTION}).json()["passages"]
