@@ -13,9 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from indexer.embedding import Embedder
+from service.answer_types import MONTHS, expected_answer_type, has_answer_type
 from service.passages import Passage
 from service.sentences import sentence_spans
-from service.terms import key_terms, term_set, words
+from service.terms import key_terms, term_set
 
 # Weights of the evidence score: meaning (embedding cosine) and the question's terms present.
 # Chosen on the sample-news development gold set, not on the seed-news evaluation set.
@@ -26,27 +27,6 @@ ANSWER_TYPE_BONUS = 0.15
 PASSAGE_RANK_BONUS = 0.05
 # Sentences embedded per question (the rest are ranked out by the cheap terms-and-rank score).
 MAX_EMBEDDED_SENTENCES = 8
-_MONTHS = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-]
 
 
 @dataclass(frozen=True)
@@ -104,76 +84,9 @@ def context_terms(passage: Passage) -> frozenset[str]:
     terms = term_set(passage.title or "")
     if passage.published:
         year, month, day = (passage.published.split("-") + ["", ""])[:3]
-        month_name = _MONTHS[int(month) - 1] if month.isdigit() and 1 <= int(month) <= 12 else ""
+        month_name = MONTHS[int(month) - 1] if month.isdigit() and 1 <= int(month) <= 12 else ""
         terms |= term_set(f"{year} {month_name} {day.lstrip('0')}")
     return terms
-
-
-def expected_answer_type(question: str) -> str | None:
-    """'age', 'number', 'date', 'name' or None, from the question's wording."""
-    q = question.lower()
-    if re.search(r"\bhow old\b|\bwhat age\b|\bat what age\b", q):
-        return "age"
-    if re.search(
-        r"\bhow (many|much|long|far)\b"
-        r"|\b(what|which) (percentage|number|amount|level|rate|share|sum|figure|price)\b",
-        q,
-    ):
-        return "number"
-    if re.search(r"\bwhen\b|\bwhat (year|date|day|month)\b|\bwhich (year|date|day|month)\b", q):
-        return "date"
-    if re.search(r"^\s*(who|whom|where)\b|\b(who|whom|whose|where)\b", q):
-        return "name"
-    return None
-
-
-def has_answer_type(sentence: str, question: str, kind: str | None) -> bool:
-    """Whether the sentence holds a token of the expected kind that the question lacks."""
-    if kind is None:
-        return True
-    asked = {w.lower() for w in words(question)}
-    fresh = [w for w in words(sentence) if w.lower() not in asked]
-    if kind == "number":
-        return any(re.search(r"\d", w) for w in fresh) or any(
-            w.lower() in _NUMBER_WORDS for w in fresh
-        )
-    if kind == "age":
-        return _AGE.search(sentence) is not None
-    if kind == "date":
-        return any(re.fullmatch(r"\d{4}", w) or w.lower() in _MONTHS for w in fresh)
-    return bool(key_terms(" ".join(["x"] + fresh)).names)
-
-
-# "54-year-old", "aged 54", "54 years old", or an apposition like "Dascal, 54,".
-_AGE = re.compile(r"\b\d{1,3}[- ]years?[- ]old\b|\baged \d{1,3}\b|, \d{2},")
-_NUMBER_WORDS = frozenset(
-    [
-        "two",
-        "three",
-        "four",
-        "five",
-        "six",
-        "seven",
-        "eight",
-        "nine",
-        "ten",
-        "eleven",
-        "twelve",
-        "twenty",
-        "thirty",
-        "forty",
-        "fifty",
-        "hundred",
-        "hundreds",
-        "thousand",
-        "thousands",
-        "million",
-        "millions",
-        "billion",
-        "dozen",
-        "dozens",
-    ]
-)
 
 
 def rank_evidence(

@@ -14,13 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from indexer.embedding import Embedder
-from service.evidence import (
-    Evidence,
-    context_terms,
-    expected_answer_type,
-    has_answer_type,
-    passage_sentences,
-)
+from service.answer_types import expected_answer_type, has_answer_type
+from service.evidence import Evidence, context_terms, passage_sentences
 from service.passages import Passage
 from service.sentences import split_sentences
 from service.terms import KeyTerms, index_terms, key_terms, term_set
@@ -41,6 +36,13 @@ MIN_EVIDENCE_SCORE = 0.45
 # sample-news development set answerable questions go as low as 0.5 (paraphrase), so the floor
 # sits well below that and only catches questions about something the articles never discuss.
 MIN_CONTENT_COVERAGE = 0.34
+# A question asking for a number, a date or a name is answered by a sentence that holds one
+# *and* is about what was asked: at least this share of the question's terms must be in it (or
+# in its article's title and date). Without it "how many people were killed in the attack"
+# was answered from a sentence about other killings that happened to hold a number.
+MIN_ANSWER_SENTENCE_COVERAGE = 0.4
+# How far down the ranked evidence to look for that sentence.
+ANSWER_SENTENCE_DEPTH = 5
 _ABSTAIN_PHRASES = ("articles don't say", "articles do not say", "not mentioned", "no information")
 
 
@@ -219,6 +221,18 @@ def assess_answerability(
     if best.score < MIN_EVIDENCE_SCORE:
         return Answerability(False, f"no sentence answers it (best evidence {best.score:.2f})")
     kind = expected_answer_type(question)
-    if kind is not None and not any(e.has_answer_type for e in ranked[:5]):
-        return Answerability(False, f"no passage gives the {kind} the question asks for")
+    if kind is not None:
+        typed = [e for e in ranked[:ANSWER_SENTENCE_DEPTH] if e.has_answer_type]
+        if not typed:
+            return Answerability(False, f"no passage gives the {kind} the question asks for")
+        asked = wanted.names | wanted.numbers | wanted.content
+        if asked and not any(_coverage(e, asked) >= MIN_ANSWER_SENTENCE_COVERAGE for e in typed):
+            return Answerability(
+                False, f"no sentence giving a {kind} is about what the question asks"
+            )
     return Answerability(True, "supported")
+
+
+def _coverage(evidence: Evidence, asked: frozenset[str]) -> float:
+    present = term_set(evidence.text) | context_terms(evidence.passage)
+    return len(asked & present) / len(asked)

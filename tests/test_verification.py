@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from indexer.embedding import SentenceTransformerEmbedder
-from service.evidence import expected_answer_type, is_instruction, passage_sentences, rank_evidence
+from service.answer_types import expected_answer_type
+from service.evidence import is_instruction, passage_sentences, rank_evidence
 from service.passages import Passage
 from service.verification import assess_answerability, verify_answer
 
@@ -123,6 +124,22 @@ def test_a_how_many_question_needs_a_number_in_the_evidence(
     assert not verdict.answerable and "number" in verdict.reason
 
 
+def test_a_number_in_a_sentence_about_something_else_does_not_answer(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    embassy = (
+        "Kabul: The Russian Foreign Intelligence Service, referring to the recent ISIS attack on "
+        "the Russian embassy in Kabul, said the attack showed how weak the Taliban are."
+    )
+    passages = [passage(embassy), passage(CIVILIANS, 900)]
+    question = "How many people were killed in the ISIS attack on the Russian embassy in Kabul?"
+    ranked = rank_evidence(question, passages, embedder)
+    # The civilians sentence holds a number, but it counts other deaths.
+    assert any(e.has_answer_type for e in ranked)
+    verdict = assess_answerability(question, passages, ranked)
+    assert not verdict.answerable and "is about what the question asks" in verdict.reason
+
+
 def test_an_answerable_question_passes(embedder: SentenceTransformerEmbedder) -> None:
     passages = [passage(MEETING), passage(CIVILIANS, 900)]
     question = "How many civilians did China accuse the US of killing?"
@@ -136,6 +153,9 @@ def test_answer_types_are_read_from_the_question() -> None:
     assert expected_answer_type("When did the talks start?") == "date"
     assert expected_answer_type("Who signed the deal?") == "name"
     assert expected_answer_type("Why did the talks fail?") is None
+    assert expected_answer_type("On what date was the statement issued?") == "day"
+    # A leading "when" clause is not the question word: "what" is.
+    assert expected_answer_type("When the talks failed, what did Atmar say?") is None
 
 
 def test_instructions_planted_in_an_article_are_never_evidence() -> None:

@@ -1,0 +1,57 @@
+"""Which tokens answer a 'how many', 'when' or 'on what date' question."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.answer_types import has_answer_type
+
+HOW_MANY = "How many troops are still in Afghanistan?"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "About 2,600 drivers took part in the walkout.",
+        "The joint patrol force will have 600 officers.",
+        "The bank kept its main rate at 4.25%.",
+        "Historically recognized Muslim empires number in the dozens.",
+        "Two countries signed it.",
+    ],
+)
+def test_counts_and_amounts_answer_how_many(sentence: str) -> None:
+    assert has_answer_type(sentence, HOW_MANY, "number")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The talks were held in Moscow in 2019.",  # a year
+        "Moscow [Russia], July 2 (ANI): the advisers met.",  # a day of a month
+        "The general said on May 7th that the attack was planned.",
+        "The two sides conferred on the war against terrorism.",  # points back, counts nothing
+        "Both countries agreed to cooperate.",
+    ],
+)
+def test_years_days_and_referring_numbers_do_not(sentence: str) -> None:
+    assert not has_answer_type(sentence, HOW_MANY, "number")
+
+
+def test_a_number_the_question_already_states_is_not_an_answer() -> None:
+    question = "How many of the 600 officers come from Calmora?"
+    assert not has_answer_type("The force will have 600 officers.", question, "number")
+    assert has_answer_type("The force has 600 officers, 300 from each country.", question, "number")
+
+
+def test_a_day_needs_a_weekday_or_a_month_with_its_day() -> None:
+    question = "On what date did they issue the statement?"
+    assert has_answer_type("They issued it on Monday, May 13.", question, "day")
+    assert has_answer_type("It was published on 2 February.", question, "day")
+    assert not has_answer_type("It was published in February 2024.", question, "day")
+
+
+def test_when_takes_a_year_or_a_month() -> None:
+    question = "When will the tender open?"
+    assert has_answer_type("A tender will open in September.", question, "date")
+    assert has_answer_type("A tender will open in 2025.", question, "date")
+    assert not has_answer_type("A tender will open soon.", question, "date")
