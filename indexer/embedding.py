@@ -124,7 +124,7 @@ class SentenceTransformerEmbedder:
         for start in range(0, len(texts), step):
             part = list(texts[start : start + step])
             if encoder is not None:
-                vectors = encoder.encode(part, batch_size=BULK_BATCH, workers=_cores())
+                vectors = encoder.encode(part, batch_size=BULK_BATCH, workers=available_cores())
             else:
                 vectors = self._model.encode(
                     part,
@@ -151,7 +151,8 @@ class SentenceTransformerEmbedder:
             return self._onnx
 
 
-def _cores() -> int:
+def available_cores() -> int:
+    """CPU cores this process may run on."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 

@@ -197,7 +197,19 @@ class Store:
             params = faiss.SearchParameters()
             params.sel = selector
         scores, ids = self._index.search(query, min(k, self._index.ntotal), params=params)
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+        return _hits(ids[0], scores[0])
+
+    def search_many(
+        self, vectors: npt.NDArray[np.float32], k: int
+    ) -> list[list[tuple[int, float]]]:
+        """`search` for each row of `vectors` (no filter), in one pass over the index."""
+        if k < 1:
+            raise ValueError("k must be at least 1")
+        if self._index.ntotal == 0:
+            return [[] for _ in range(len(vectors))]
+        queries = np.ascontiguousarray(vectors, dtype=np.float32)
+        scores, ids = self._index.search(queries, min(k, self._index.ntotal))
+        return [_hits(i, s) for i, s in zip(ids, scores, strict=True)]
 
     def chunk_ids_where(
         self,
@@ -282,3 +294,7 @@ def _document_filter(
         for s in sources:
             args.extend([s, s, s.rstrip("/") + "/%"])
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+def _hits(ids: npt.NDArray[np.int64], scores: npt.NDArray[np.float32]) -> list[tuple[int, float]]:
+    return [(int(i), float(s)) for i, s in zip(ids, scores, strict=True) if i >= 0]

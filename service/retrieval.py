@@ -9,8 +9,9 @@ from dataclasses import dataclass
 import bm25s
 import numpy as np
 
-from indexer.embedding import Embedder
+from indexer.embedding import Embedder, available_cores
 from indexer.store import Store, StoredChunk
+from service.batching import Batcher
 from service.errors import InvalidRequest
 from service.passages import Passage
 from service.terms import index_terms
@@ -24,6 +25,9 @@ CANDIDATES_PER_RESULT = 8
 MIN_CANDIDATES = 40
 # Fused candidates read from the docstore at a time (at least twice the passages wanted).
 MIN_FETCH = 10
+# Concurrent unfiltered searches share one embedding call and one pass over the FAISS index,
+# at most this many at a time (see service/batching.py; an idle service batches nothing).
+DENSE_BATCH = 8
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,9 @@ class Retriever:
         self.max_top_k = max_top_k
         self.max_per_document = max_per_document
         self._chunk_ids, self._bm25 = _build_bm25(store)
+        self._dense: Batcher[_DenseQuery, list[tuple[int, float]]] = Batcher(
+            self._dense_rankings, lanes=available_cores(), max_batch=DENSE_BATCH
+        )
 
     def search(
         self,
@@ -93,9 +100,20 @@ class Retriever:
         vector: np.ndarray | None = None,
     ) -> list[tuple[int, float]]:
         """Chunk ids by cosine similarity to the query's embedding."""
+        if allowed is None:
+            return self._dense(_DenseQuery(query, vector, k))
         if vector is None:
             vector = self.embedder.embed([query])[0]
         return self.store.search(vector, k, only_ids=allowed)
+
+    def _dense_rankings(self, queries: Sequence[_DenseQuery]) -> list[list[tuple[int, float]]]:
+        # One batch of concurrent searches: embed the queries that came without a vector
+        # together, then one FAISS pass for all, each cut to its own k.
+        missing = [q.text for q in queries if q.vector is None]
+        embedded = iter(self.embedder.embed(missing)) if missing else iter(())
+        vectors = np.stack([q.vector if q.vector is not None else next(embedded) for q in queries])
+        rankings = self.store.search_many(vectors, max(q.k for q in queries))
+        return [ranking[: q.k] for ranking, q in zip(rankings, queries, strict=True)]
 
     def lexical_ranking(
         self, query: str, k: int, allowed: np.ndarray | None = None
@@ -147,6 +165,13 @@ class Retriever:
                 if len(passages) == top_k:
                     return passages
         return passages
+
+
+@dataclass(frozen=True)
+class _DenseQuery:
+    text: str
+    vector: np.ndarray | None
+    k: int
 
 
 def _passage(
