@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
 
@@ -42,6 +42,22 @@ def wait_for_waiters(batcher: Batcher[int, int], count: int) -> None:
     raise AssertionError(f"{count} callers never queued up")
 
 
+def behind_a_running_batch(
+    pool: ThreadPoolExecutor,
+    batcher: Batcher[int, int],
+    run: Doubler,
+    first: int,
+    queued: list[int],
+) -> tuple[Future[int], list[Future[int]]]:
+    """Call with `first` (its batch blocks), then with `queued` while it runs; then release."""
+    head = pool.submit(batcher, first)
+    assert run.started.wait(timeout=30)
+    rest = [pool.submit(batcher, i) for i in queued]
+    wait_for_waiters(batcher, len(queued))
+    run.release.set()
+    return head, rest
+
+
 def test_a_lone_call_runs_at_once_by_itself() -> None:
     run = Doubler(block_first=False)
     batcher = Batcher(run, lanes=1, max_batch=8)
@@ -53,11 +69,7 @@ def test_calls_arriving_while_a_batch_runs_are_taken_together() -> None:
     run = Doubler(block_first=True)
     batcher = Batcher(run, lanes=1, max_batch=3)
     with ThreadPoolExecutor(max_workers=8) as pool:
-        first = pool.submit(batcher, 1)
-        assert run.started.wait(timeout=30)
-        rest = [pool.submit(batcher, i) for i in range(2, 7)]
-        wait_for_waiters(batcher, 5)
-        run.release.set()
+        first, rest = behind_a_running_batch(pool, batcher, run, 1, [2, 3, 4, 5, 6])
         results = [first.result(timeout=30)] + [f.result(timeout=30) for f in rest]
     assert results == [2, 4, 6, 8, 10, 12]
     # One call alone, then the five waiting ones, oldest first and at most three at a time.
@@ -70,11 +82,7 @@ def test_a_failing_batch_fails_its_callers_only() -> None:
     run = Doubler(block_first=True)
     batcher = Batcher(run, lanes=1, max_batch=8)
     with ThreadPoolExecutor(max_workers=4) as pool:
-        first = pool.submit(batcher, 1)
-        assert run.started.wait(timeout=30)
-        bad, good = pool.submit(batcher, -1), pool.submit(batcher, 5)
-        wait_for_waiters(batcher, 2)
-        run.release.set()
+        first, (bad, good) = behind_a_running_batch(pool, batcher, run, 1, [-1, 5])
         assert first.result(timeout=30) == 2
         for future in (bad, good):  # batched with the bad item, so it fails too
             with pytest.raises(ValueError, match="negative"):
