@@ -113,10 +113,10 @@ def verify_answer(
             removed.append(claim)
             continue
         kept.append(best)
-    kind = expected_answer_type(question)
-    if kept and not any(has_answer_type(s.text, question, kind) for s in kept):
+    if kept and not answers_the_question(kept, question):
         # True sentences, but none holds what was asked (no number for "how many", no new
-        # name for "who"): not an answer, so the caller quotes the evidence instead.
+        # name for "who", or one about something else): not an answer, so the caller quotes
+        # the evidence instead.
         return Verification([], removed + [s.text for s in kept], model_abstained)
     return Verification(kept, removed, model_abstained)
 
@@ -194,9 +194,18 @@ def _best_support(
 
 
 def answers_the_question(sentences: Sequence[SupportedSentence], question: str) -> bool:
-    """Whether the kept sentences hold the kind of answer asked for (a number for 'how many')."""
+    """Whether a kept sentence holds the kind of answer asked for (a number for 'how many'),
+    in a sentence about what was asked (see MIN_ANSWER_SENTENCE_COVERAGE)."""
     kind = expected_answer_type(question)
-    return any(has_answer_type(s.text, question, kind) for s in sentences)
+    if kind is None:
+        return True
+    wanted = key_terms(question)
+    asked = wanted.names | wanted.numbers | wanted.content
+    return any(
+        has_answer_type(s.text, question, kind)
+        and _about(term_set(s.text) | _terms_of(s.evidence), asked)
+        for s in sentences
+    )
 
 
 def assess_answerability(
@@ -226,13 +235,16 @@ def assess_answerability(
         if not typed:
             return Answerability(False, f"no passage gives the {kind} the question asks for")
         asked = wanted.names | wanted.numbers | wanted.content
-        if asked and not any(_coverage(e, asked) >= MIN_ANSWER_SENTENCE_COVERAGE for e in typed):
+        if not any(_about(_terms_of(e), asked) for e in typed):
             return Answerability(
                 False, f"no sentence giving a {kind} is about what the question asks"
             )
     return Answerability(True, "supported")
 
 
-def _coverage(evidence: Evidence, asked: frozenset[str]) -> float:
-    present = term_set(evidence.text) | context_terms(evidence.passage)
-    return len(asked & present) / len(asked)
+def _terms_of(evidence: Evidence) -> frozenset[str]:
+    return term_set(evidence.text) | context_terms(evidence.passage)
+
+
+def _about(present: frozenset[str], asked: frozenset[str]) -> bool:
+    return not asked or len(asked & present) / len(asked) >= MIN_ANSWER_SENTENCE_COVERAGE

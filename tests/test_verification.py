@@ -215,3 +215,17 @@ def test_an_answer_without_what_was_asked_falls_back(embedder: SentenceTransform
     with_number = "China accused the US of killing more than 50,000 civilians in Afghanistan."
     kept, _, _ = verify(f"{with_number} [2]", question, embedder)
     assert kept == [with_number]
+
+
+def test_an_answer_about_something_else_falls_back(embedder: SentenceTransformerEmbedder) -> None:
+    # Supported, on the question's topic and holding new names, but not about what was asked:
+    # it shares only "foreign" and "Moscow" with the question.
+    sanctions = "Russia's foreign ministry in Moscow later criticised Washington's sanctions."
+    passages = [passage(MEETING), passage(sanctions, 900, "b.txt")]
+    question = "Who met Russian Foreign Minister Sergey Lavrov in Moscow?"
+    off_topic = verify_answer(f"{sanctions} [2]", question, passages, embedder, threshold=0.55)
+    assert off_topic.sentences == []
+    assert off_topic.removed == [sanctions]
+    answer = "Mohammad Hanif Atmar met Russian Foreign Minister Sergey Lavrov in Moscow."
+    on_topic = verify_answer(f"{answer} [1]", question, passages, embedder, threshold=0.55)
+    assert [s.text for s in on_topic.sentences] == [answer]
