@@ -237,7 +237,8 @@ def assess_answerability(
         asked = wanted.names | wanted.numbers | wanted.content
         if not any(_about(_terms_of(e), asked) for e in typed):
             return Answerability(
-                False, f"no sentence giving a {kind} is about what the question asks"
+                False,
+                f"no sentence that gives the {kind} asked for is about what the question asks",
             )
     return Answerability(True, "supported")
 
