@@ -51,9 +51,7 @@ def _keeps_meaning(rewritten: str, question: str) -> bool:
     if not rewritten or len(rewritten) > 3 * len(question) + 80 or _PRONOUN.search(rewritten):
         return False
     wanted = key_terms(question)
-    got = key_terms(rewritten)
-    everything = got.names | got.numbers | got.content
-    return (wanted.content | wanted.numbers) <= everything
+    return (wanted.content | wanted.numbers) <= key_terms(rewritten).every
 
 
 def resolve_references(history: Sequence[ChatMessage], question: str) -> str:

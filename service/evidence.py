@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,6 +42,8 @@ class Evidence:
     score: float = 0.0
     similarity: float = 0.0
     has_answer_type: bool = False
+    # Share of the question's terms in the sentence or its article's title and date.
+    coverage: float = 0.0
 
 
 # Text addressed to a language model rather than to readers (prompt injection planted in an
@@ -89,6 +92,16 @@ def context_terms(passage: Passage) -> frozenset[str]:
     return terms
 
 
+def evidence_terms(evidence: Evidence) -> frozenset[str]:
+    """The terms of a sentence, with those its article states in its title and date."""
+    return term_set(evidence.text) | context_terms(evidence.passage)
+
+
+def coverage(asked: AbstractSet[str], present: AbstractSet[str]) -> float:
+    """The share of `asked` terms that are `present` (0 when nothing is asked)."""
+    return len(asked & present) / len(asked) if asked else 0.0
+
+
 def rank_evidence(
     question: str,
     passages: Sequence[Passage],
@@ -107,21 +120,19 @@ def rank_evidence(
     candidates = passage_sentences(passages)
     if not candidates:
         return []
-    wanted = key_terms(question)
-    asked = wanted.names | wanted.numbers | wanted.content
+    asked = key_terms(question).every
     kind = expected_answer_type(question)
     scored = []
     for candidate in candidates:
-        present = term_set(candidate.text) | context_terms(candidate.passage)
-        lexical = len(asked & present) / len(asked) if asked else 0.0
+        lexical = coverage(asked, evidence_terms(candidate))
         typed = has_answer_type(candidate.text, question, kind)
         # Retrieval already weighed the whole passage; its rank breaks near-ties.
         prior = LEXICAL_WEIGHT * lexical + PASSAGE_RANK_BONUS / candidate.n
         prior += ANSWER_TYPE_BONUS if (typed and kind is not None) else 0.0
-        scored.append((prior, candidate, typed))
+        scored.append((prior, candidate, typed, lexical))
     # Stable: among equal priors, earlier passages and sentences go first.
     shortlist = sorted(scored, key=lambda item: item[0], reverse=True)[:MAX_EMBEDDED_SENTENCES]
-    texts = [c.text for _, c, _ in shortlist]
+    texts = [c.text for _, c, _, _ in shortlist]
     if question_vector is None:
         vectors = embedder.embed([question] + texts)
         question_vector, vectors = vectors[0], vectors[1:]
@@ -129,7 +140,7 @@ def rank_evidence(
         vectors = embedder.embed(texts)
     similarities = vectors @ question_vector
     ranked = []
-    for (prior, candidate, typed), similarity in zip(shortlist, similarities, strict=True):
+    for (prior, candidate, typed, lexical), similarity in zip(shortlist, similarities, strict=True):
         score = SEMANTIC_WEIGHT * float(similarity) + prior
         ranked.append(
             Evidence(
@@ -141,6 +152,7 @@ def rank_evidence(
                 round(score, 4),
                 round(float(similarity), 4),
                 typed,
+                lexical,
             )
         )
     return sorted(ranked, key=lambda e: e.score, reverse=True)

@@ -70,6 +70,11 @@ class KeyTerms:
         """Names and numbers: the terms a wrong answer most often invents."""
         return self.names | self.numbers
 
+    @property
+    def every(self) -> frozenset[str]:
+        """Names, numbers and content words together."""
+        return self.names | self.numbers | self.content
+
 
 def key_terms(text: str) -> KeyTerms:
     """Names (capitalized words not at a sentence start), numbers, and other content words."""

@@ -15,7 +15,13 @@ from dataclasses import dataclass
 
 from indexer.embedding import Embedder
 from service.answer_types import expected_answer_type, has_answer_type
-from service.evidence import Evidence, context_terms, passage_sentences
+from service.evidence import (
+    Evidence,
+    context_terms,
+    coverage,
+    evidence_terms,
+    passage_sentences,
+)
 from service.passages import Passage
 from service.sentences import split_sentences
 from service.terms import KeyTerms, index_terms, key_terms, term_set
@@ -144,7 +150,7 @@ def _is_abstention(text: str) -> bool:
 
 def _shares_terms(claim: str, support: SupportedSentence | None, asked: KeyTerms) -> bool:
     # On topic: the claim or the sentence supporting it uses one of the question's terms.
-    wanted = asked.names | asked.numbers | asked.content
+    wanted = asked.every
     said = term_set(claim) | (term_set(support.evidence.text) if support else frozenset())
     return not wanted or bool(wanted & said)
 
@@ -199,11 +205,10 @@ def answers_the_question(sentences: Sequence[SupportedSentence], question: str) 
     kind = expected_answer_type(question)
     if kind is None:
         return True
-    wanted = key_terms(question)
-    asked = wanted.names | wanted.numbers | wanted.content
+    asked = key_terms(question).every
     return any(
         has_answer_type(s.text, question, kind)
-        and _about(term_set(s.text) | _terms_of(s.evidence), asked)
+        and _about(term_set(s.text) | evidence_terms(s.evidence), asked)
         for s in sentences
     )
 
@@ -221,11 +226,9 @@ def assess_answerability(
     missing = sorted(wanted.specific - present)
     if missing:
         return Answerability(False, f"the articles never mention {', '.join(missing)}")
-    if wanted.content:
-        coverage = len(wanted.content & present) / len(wanted.content)
-        if coverage < MIN_CONTENT_COVERAGE:
-            absent = ", ".join(sorted(wanted.content - present))
-            return Answerability(False, f"the articles do not discuss {absent}")
+    if wanted.content and coverage(wanted.content, present) < MIN_CONTENT_COVERAGE:
+        absent = ", ".join(sorted(wanted.content - present))
+        return Answerability(False, f"the articles do not discuss {absent}")
     best = ranked[0]
     if best.score < MIN_EVIDENCE_SCORE:
         return Answerability(False, f"no sentence answers it (best evidence {best.score:.2f})")
@@ -234,8 +237,8 @@ def assess_answerability(
         typed = [e for e in ranked[:ANSWER_SENTENCE_DEPTH] if e.has_answer_type]
         if not typed:
             return Answerability(False, f"no passage gives the {kind} the question asks for")
-        asked = wanted.names | wanted.numbers | wanted.content
-        if not any(_about(_terms_of(e), asked) for e in typed):
+        # rank_evidence measured each sentence's share of the question's terms.
+        if wanted.every and not any(e.coverage >= MIN_ANSWER_SENTENCE_COVERAGE for e in typed):
             return Answerability(
                 False,
                 f"no sentence that gives the {kind} asked for is about what the question asks",
@@ -243,9 +246,5 @@ def assess_answerability(
     return Answerability(True, "supported")
 
 
-def _terms_of(evidence: Evidence) -> frozenset[str]:
-    return term_set(evidence.text) | context_terms(evidence.passage)
-
-
 def _about(present: frozenset[str], asked: frozenset[str]) -> bool:
-    return not asked or len(asked & present) / len(asked) >= MIN_ANSWER_SENTENCE_COVERAGE
+    return not asked or coverage(asked, present) >= MIN_ANSWER_SENTENCE_COVERAGE
