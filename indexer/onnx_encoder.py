@@ -100,11 +100,13 @@ class OnnxEncoder:
         width = max(len(encoded["input_ids"][i]) for i in run)
         feeds = {}
         for name in INPUTS:
-            array = np.full((len(run), width), self._pad_id if name == "input_ids" else 0)
+            array = np.full(
+                (len(run), width), self._pad_id if name == "input_ids" else 0, dtype=np.int64
+            )
             for row, i in enumerate(run):
                 values = encoded[name][i]
                 array[row, : len(values)] = values
-            feeds[name] = array.astype(np.int64)
+            feeds[name] = array
         (hidden,) = self._session.run(["last_hidden_state"], feeds)
         mask = feeds["attention_mask"][..., None].astype(np.float32)
         pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)

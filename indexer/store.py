@@ -185,30 +185,31 @@ class Store:
         only_ids: npt.NDArray[np.int64] | None = None,
     ) -> list[tuple[int, float]]:
         """The `k` chunk ids nearest to `vector` by inner product, best first, with scores."""
-        if k < 1:
-            raise ValueError("k must be at least 1")
-        if self._index.ntotal == 0 or (only_ids is not None and len(only_ids) == 0):
+        _check_k(k)
+        if only_ids is not None and len(only_ids) == 0:
             return []
-        query = np.ascontiguousarray(vector.reshape(1, -1), dtype=np.float32)
         params = None
         selector = None  # must outlive the search: SWIG does not keep it alive through params
         if only_ids is not None:
             selector = faiss.IDSelectorBatch(only_ids)
             params = faiss.SearchParameters()
             params.sel = selector
-        scores, ids = self._index.search(query, min(k, self._index.ntotal), params=params)
-        return _hits(ids[0], scores[0])
+        return self._search(vector.reshape(1, -1), k, params)[0]
 
     def search_many(
         self, vectors: npt.NDArray[np.float32], k: int
     ) -> list[list[tuple[int, float]]]:
         """`search` for each row of `vectors` (no filter), in one pass over the index."""
-        if k < 1:
-            raise ValueError("k must be at least 1")
+        return self._search(vectors, k, None)
+
+    def _search(
+        self, vectors: npt.NDArray[np.float32], k: int, params: Any
+    ) -> list[list[tuple[int, float]]]:
+        _check_k(k)
         if self._index.ntotal == 0:
             return [[] for _ in range(len(vectors))]
         queries = np.ascontiguousarray(vectors, dtype=np.float32)
-        scores, ids = self._index.search(queries, min(k, self._index.ntotal))
+        scores, ids = self._index.search(queries, min(k, self._index.ntotal), params=params)
         return [_hits(i, s) for i, s in zip(ids, scores, strict=True)]
 
     def chunk_ids_where(
@@ -294,6 +295,11 @@ def _document_filter(
         for s in sources:
             args.extend([s, s, s.rstrip("/") + "/%"])
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+def _check_k(k: int) -> None:
+    if k < 1:
+        raise ValueError("k must be at least 1")
 
 
 def _hits(ids: npt.NDArray[np.int64], scores: npt.NDArray[np.float32]) -> list[tuple[int, float]]:
