@@ -7,16 +7,19 @@ same arithmetic costs less:
   per-operator overhead);
 - indexing: texts sorted by length into runs of 8, one run per core at a time, gave 4,773
   tokens/s against torch's 3,016 on 2,000 of a store's chunks (2 cores), as a matrix product
-  over few rows on one thread wastes less than one split over two.
+  over few rows on one thread wastes less than one split over two. A BERT graph is then fused
+  into ONNX Runtime's transformer kernels (`_fuse`), for roughly 7-20 % more.
 
 The export is cached on disk, keyed by the model's files and the library versions, and written
 atomically; where the cache cannot be written it is kept in memory. Only the plain pipeline
-(transformer, mean pooling, optional normalization) is exported; any other model, or any failure
-to export or load, leaves embedding on torch, with one warning in the log.
+(transformer, mean pooling, optional normalization) is exported, and the twin must embed two
+probe texts as torch does before it is used; any other model, or any failure to export, load or
+match, leaves embedding on torch, with one warning in the log.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import logging
 import os
@@ -44,6 +47,14 @@ RUN_THREADS = 1
 OPSET = 17
 # Texts per ONNX run for a few texts; sorted by length first, so each run pads little.
 SUB_BATCH = 4
+# Bumped whenever the exported graph changes, so exports cached by older code are redone.
+EXPORT_FORMAT = 2
+# Before the twin is used, it embeds these as torch does, or embedding stays on torch.
+PROBE_TEXTS = (
+    "Who signed the harbour agreement?",
+    "The council voted 7-2 on Tuesday to fund the flood barrier, the mayor's office said.",
+)
+MIN_PROBE_COSINE = 0.9999
 
 
 def cache_dir() -> Path:
@@ -125,7 +136,7 @@ def load_onnx_encoder(model: SentenceTransformer, model_dir: str) -> OnnxEncoder
         try:
             return _load(model, model_dir)
         except Exception as exc:  # any failure only costs speed: keep answering on torch
-            logger.warning("embedding stays on torch (ONNX export unavailable: %s)", exc)
+            logger.warning("embedding stays on torch (no usable ONNX twin: %s)", exc)
             return None
 
 
@@ -159,7 +170,21 @@ def _load(model: SentenceTransformer, model_dir: str) -> OnnxEncoder | None:
     if dim < 1:
         raise ValueError("the model does not report its embedding size")
     normalize = len(modules) == 3
-    return OnnxEncoder(session, transformer.tokenizer, max_length, normalize, dim)
+    encoder = OnnxEncoder(session, transformer.tokenizer, max_length, normalize, dim)
+    _check_against(model, encoder)
+    return encoder
+
+
+def _check_against(model: SentenceTransformer, encoder: OnnxEncoder) -> None:
+    # A store built from vectors that are not the model's would answer wrongly without a sign,
+    # so the twin must match torch before it is used.
+    texts = list(PROBE_TEXTS)
+    expected = np.asarray(model.encode(texts, normalize_embeddings=True), dtype=np.float32)
+    got = encoder.encode(texts)
+    got /= np.maximum(np.linalg.norm(got, axis=1, keepdims=True), 1e-12)
+    cosine = float(np.min(np.sum(expected * got, axis=1)))
+    if cosine < MIN_PROBE_COSINE:
+        raise ValueError(f"its vectors differ from torch's (cosine {cosine:.5f})")
 
 
 def _cached_export(auto_model: Any, tokenizer: Any, model_dir: str) -> bytes:
@@ -189,7 +214,13 @@ def _fingerprint(model_dir: str) -> str:
     import transformers
 
     digest = hashlib.sha256()
-    for part in (torch.__version__, transformers.__version__, onnxruntime.__version__, OPSET):
+    for part in (
+        torch.__version__,
+        transformers.__version__,
+        onnxruntime.__version__,
+        OPSET,
+        EXPORT_FORMAT,
+    ):
         digest.update(f"{part}\0".encode())
     root = Path(model_dir)
     files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else []
@@ -203,6 +234,13 @@ def _fingerprint(model_dir: str) -> str:
 
 def _export(auto_model: Any, tokenizer: Any) -> bytes:
     import torch
+
+    # Exported with eager attention, a BERT graph is plain MatMul/Softmax that ONNX Runtime's
+    # transformer optimizer fuses into its own Attention, SkipLayerNorm and BiasGelu kernels;
+    # torch's fused attention exports as a graph the optimizer does not recognize. A copy is
+    # switched, so the torch model that answers while this runs is left as it was.
+    auto_model = copy.deepcopy(auto_model)
+    auto_model.set_attn_implementation("eager")
 
     class LastHiddenState(torch.nn.Module):
         def __init__(self, inner: Any) -> None:
@@ -234,4 +272,31 @@ def _export(auto_model: Any, tokenizer: Any) -> bytes:
             opset_version=OPSET,
             dynamo=False,
         )
-        return target.read_bytes()
+        return _fuse(target, auto_model.config)
+
+
+def _fuse(path: Path, config: Any) -> bytes:
+    """The exported graph with ONNX Runtime's transformer kernels, where the model is a BERT.
+
+    On 500 of a store's chunks, 4 alternating rounds each, this embedded 4,232-4,640 tokens/s
+    against 3,421-4,430 unfused (medians 4,521 and 4,230; 2 cores, runs of 8); vectors stay
+    equal to torch's within float rounding. Other architectures, and any fusion failure, keep
+    the plain graph.
+    """
+    if getattr(config, "model_type", None) != "bert":
+        return path.read_bytes()
+    try:
+        from onnxruntime.transformers.optimizer import optimize_model
+
+        fused = optimize_model(
+            str(path),
+            model_type="bert",
+            num_heads=int(config.num_attention_heads),
+            hidden_size=int(config.hidden_size),
+            opt_level=0,  # fusions only; the session applies ONNX Runtime's own passes
+        )
+        data: bytes = fused.model.SerializeToString()
+    except Exception as exc:  # fusion only buys speed: keep the plain graph
+        logger.info("ONNX graph left unfused (%s)", exc)
+        return path.read_bytes()
+    return data

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import onnx
 import pytest
+import torch
 
 import indexer.onnx_encoder as onnx_encoder
 from indexer.embedding import FAST_PATH_MAX_TEXTS, SentenceTransformerEmbedder
@@ -79,6 +83,37 @@ def test_the_export_is_written_once_then_read_back(
     assert second is not None
     assert np.allclose(first.encode(QUERIES), second.encode(QUERIES), atol=1e-6)
     assert not [p for p in exported.parent.iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_the_export_runs_on_fused_transformer_kernels(
+    embedder: SentenceTransformerEmbedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The speed of indexing rests on ONNX Runtime's Attention and SkipLayerNorm kernels; a new
+    # transformers release that exports attention differently would quietly lose them.
+    monkeypatch.setenv("FOOTNOTE_CACHE_DIR", str(tmp_path))
+    assert onnx_encoder.load_onnx_encoder(embedder._model, embedder._model_dir) is not None
+    (exported,) = (tmp_path / "onnx").glob("*.onnx")
+    ops = {node.op_type for node in onnx.load(str(exported)).graph.node}
+    assert {"Attention", "SkipLayerNormalization"} <= ops
+
+
+def test_a_twin_that_embeds_unlike_torch_is_not_used(
+    embedder: SentenceTransformerEmbedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FOOTNOTE_CACHE_DIR", str(tmp_path))
+    real_export = onnx_encoder._export
+
+    def export_with_other_weights(auto_model: Any, tokenizer: Any) -> bytes:
+        other = copy.deepcopy(auto_model)
+        weight = other.embeddings.word_embeddings.weight
+        with torch.no_grad():
+            weight.add_(
+                torch.randn(weight.shape, generator=torch.Generator().manual_seed(0)) * 0.05
+            )
+        return real_export(other, tokenizer)
+
+    monkeypatch.setattr(onnx_encoder, "_export", export_with_other_weights)
+    assert onnx_encoder.load_onnx_encoder(embedder._model, embedder._model_dir) is None
 
 
 def test_an_unwritable_cache_keeps_the_export_in_memory(
