@@ -18,6 +18,7 @@ from indexer.errors import EmbeddingModelError
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
+    from tokenizers import Tokenizer
     from transformers import PreTrainedTokenizerBase
 
     from indexer.onnx_encoder import OnnxEncoder
@@ -98,6 +99,7 @@ class SentenceTransformerEmbedder:
             raise EmbeddingModelError(f"model {model!r} does not report its input length")
         self.dim = int(dim)
         self.max_seq_length = int(max_length)
+        self._counter = _untruncated_engine(self._model.tokenizer)
 
     @property
     def tokenizer(self) -> PreTrainedTokenizerBase:
@@ -106,7 +108,11 @@ class SentenceTransformerEmbedder:
 
     def count_tokens(self, text: str) -> int:
         """Word pieces in `text`, without the [CLS]/[SEP] the model adds around every input."""
-        return len(self.tokenizer.tokenize(text))
+        if self._counter is None:
+            return len(self.tokenizer.tokenize(text))
+        # The Rust engine directly: the same pieces for ~60 % of the time (chunking measures
+        # every sentence of every article).
+        return len(self._counter.encode(text, add_special_tokens=False))
 
     def embed(
         self, texts: Sequence[str], *, on_progress: Callable[[int, int], None] | None = None
@@ -149,6 +155,21 @@ class SentenceTransformerEmbedder:
                 self._onnx = load_onnx_encoder(self._model, self._model_dir)
                 self._onnx_tried = True
             return self._onnx
+
+
+def _untruncated_engine(tokenizer: PreTrainedTokenizerBase) -> Tokenizer | None:
+    # A private copy of a fast tokenizer's engine. The model's own files may configure it to
+    # truncate and pad (all-MiniLM-L6-v2's: 128 tokens), and transformers changes those settings
+    # on every call; a count must be exact whatever the text's length and whoever calls first.
+    engine = getattr(tokenizer, "backend_tokenizer", None)
+    if engine is None:
+        return None
+    from tokenizers import Tokenizer
+
+    counter = Tokenizer.from_str(engine.to_str())
+    counter.no_truncation()
+    counter.no_padding()
+    return counter
 
 
 def available_cores() -> int:

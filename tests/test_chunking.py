@@ -69,3 +69,15 @@ def test_chunker_refuses_a_size_the_model_would_truncate(
 
 def test_empty_text_gives_no_chunks(embedder: SentenceTransformerEmbedder) -> None:
     assert make_chunker(embedder).split("doc", "  \n\n ") == []
+
+
+def test_token_counts_are_exact_however_the_tokenizer_was_last_used(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    # The model's tokenizer files truncate at 128 tokens, and a call with truncation leaves the
+    # shared tokenizer truncating; a chunk's count must not be cut short by either.
+    text = PARAGRAPH * 6
+    embedder.tokenizer([PARAGRAPH], truncation=True, max_length=16)
+    expected = len(embedder.tokenizer.tokenize(text))
+    assert expected > 300
+    assert embedder.count_tokens(text) == expected
