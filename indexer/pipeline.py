@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,27 +73,58 @@ def index_paths(
     prune: bool = False,
     on_progress: ProgressCallback | None = None,
 ) -> IndexSummary:
-    """Bring the store in line with the files under `paths`, then publish it if anything changed."""
+    """Bring the store in line with the files under `paths`, then publish it if anything changed.
+
+    A batch embeds on a worker thread while this thread writes the batch before it and parses
+    and chunks the next one, so the cores the embedding model uses are not left idle meanwhile.
+    The store is written only from this thread, in the order the files were found.
+    """
     started = time.perf_counter()
     summary = IndexSummary()
     files, summary.skipped = discover(paths)
     pending: list[ParsedFile] = []
     seen_hashes: dict[str, str] = {}
-    for done, file in enumerate(files, start=1):
-        parsed = _parse_if_changed(file, writer, summary, max_file_bytes)
-        if parsed is not None:
-            pending.append(parsed)
-        if sum(len(p.documents) for p in pending) >= DOCUMENTS_PER_BATCH:
-            _store_batch(pending, writer, embedder, chunker, summary, seen_hashes)
-            pending = []
-        if on_progress is not None:
-            on_progress(done, len(files))
-    _store_batch(pending, writer, embedder, chunker, summary, seen_hashes)
+    in_flight: list[_Batch] = []
+    embedding = ThreadPoolExecutor(max_workers=1, thread_name_prefix="footnote-embed")
+    try:
+        for done, file in enumerate(files, start=1):
+            parsed = _parse_if_changed(file, writer, summary, max_file_bytes)
+            if parsed is not None:
+                pending.append(parsed)
+            if sum(len(p.documents) for p in pending) >= DOCUMENTS_PER_BATCH:
+                in_flight.append(
+                    _start_batch(
+                        pending, writer, embedder, chunker, summary, seen_hashes, embedding
+                    )
+                )
+                pending = []
+                while len(in_flight) > 1:
+                    _write_batch(in_flight.pop(0), writer, summary)
+            if on_progress is not None:
+                on_progress(done, len(files))
+        in_flight.append(
+            _start_batch(pending, writer, embedder, chunker, summary, seen_hashes, embedding)
+        )
+        while in_flight:
+            _write_batch(in_flight.pop(0), writer, summary)
+    finally:
+        # On an error nothing more is written, and no queued batch starts embedding.
+        embedding.shutdown(wait=True, cancel_futures=True)
     if prune:
         summary.documents_removed += prune_missing_files(writer)
     summary.version = writer.commit()
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary
+
+
+@dataclass
+class _Batch:
+    """Parsed files, their new documents' chunks, and those chunks' vectors on the way."""
+
+    files: list[ParsedFile]
+    documents: list[NewDocument]
+    chunk_lists: list[list[Chunk]]
+    vectors: Future[npt.NDArray[np.float32]]
 
 
 def _parse_if_changed(
@@ -115,21 +147,25 @@ def _parse_if_changed(
     return parsed
 
 
-def _store_batch(
-    batch: Iterable[ParsedFile],
+def _start_batch(
+    files: list[ParsedFile],
     writer: StoreWriter,
     embedder: Embedder,
     chunker: TokenChunker,
     summary: IndexSummary,
     seen_hashes: dict[str, str],
-) -> None:
-    batch = list(batch)
-    documents = [d for p in batch for d in _keep_unique(p, writer, summary, seen_hashes)]
+    embedding: ThreadPoolExecutor,
+) -> _Batch:
+    documents = [d for p in files for d in _keep_unique(p, writer, summary, seen_hashes)]
     chunk_lists = chunk_documents(documents, chunker)
     flat = [c for chunks in chunk_lists for c in chunks]
-    vectors = embed_chunks(flat, embedder)
+    return _Batch(files, documents, chunk_lists, embedding.submit(embed_chunks, flat, embedder))
+
+
+def _write_batch(batch: _Batch, writer: StoreWriter, summary: IndexSummary) -> None:
+    vectors = batch.vectors.result()
     offset = 0
-    for doc, chunks in zip(documents, chunk_lists, strict=True):
+    for doc, chunks in zip(batch.documents, batch.chunk_lists, strict=True):
         existed = writer.has_document(doc.id)
         writer.put_document(doc, chunks, vectors[offset : offset + len(chunks)])
         offset += len(chunks)
@@ -139,7 +175,7 @@ def _store_batch(
             summary.documents_updated += 1
         else:
             summary.documents_added += 1
-    for parsed in batch:
+    for parsed in batch.files:
         _drop_vanished_records(parsed, writer, summary)
         writer.record_file(str(parsed.file.path), parsed.raw_hash, parsed.size)
 
