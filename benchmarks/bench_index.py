@@ -1,8 +1,9 @@
 """Indexing benchmark: throughput (chunks/s, tokens/s), peak memory, and re-run time.
 
 Builds a corpus of N articles by replicating the repository's sample articles with a unique
-edition line each (so deduplication keeps them all), indexes it into a fresh store, then
-re-indexes the unchanged corpus. Prints the numbers; asserts nothing.
+edition line each (so deduplication keeps them all), loads the model, indexes the corpus into a
+fresh store, then re-indexes the unchanged corpus. Throughput is the indexing run's; the model's
+load time is printed beside it. Prints the numbers; asserts nothing.
 
     .venv/bin/python benchmarks/bench_index.py --articles 5000
 """
@@ -20,7 +21,7 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from service.indexing import index_into_store  # noqa: E402
+from service.indexing import embedder_for, index_into_store  # noqa: E402
 from service.settings import Settings  # noqa: E402
 
 SAMPLE = Path(__file__).resolve().parents[1] / "eval" / "data" / "sample-news"
@@ -68,6 +69,11 @@ def main() -> None:
     size = build_corpus(corpus, args.articles)
     settings = Settings(index_dir=store)
 
+    # Loading the model is a fixed cost, not throughput (the bare model's figure leaves it out
+    # too); it is timed and printed on its own.
+    started = time.perf_counter()
+    embedder_for(settings).embed(["load the model and its ONNX twin"])
+    load_s = time.perf_counter() - started
     started = time.perf_counter()
     first = index_into_store([corpus], settings)
     first_s = time.perf_counter() - started
@@ -81,9 +87,11 @@ def main() -> None:
         "corpus_mib": round(size / 2**20, 1),
         "chunks": first.chunks_added,
         "tokens_embedded": first.tokens_embedded,
+        "model_load_s": round(load_s, 1),
         "first_run_s": round(first_s, 1),
         "chunks_per_s": round(first.chunks_added / first_s, 1),
         "tokens_per_s": round(first.tokens_embedded / first_s, 1),
+        "tokens_per_s_with_load": round(first.tokens_embedded / (first_s + load_s), 1),
         "peak_rss_mib": round(memory, 1),
         "rerun_s": round(second_s, 2),
         "rerun_share_of_first": round(second_s / first_s, 4),

@@ -5,9 +5,9 @@ one thread per run. Vectors equal torch's within float rounding (cosine > 0.9999
 same arithmetic costs less:
 - a search query: ~10 ms on one core, against ~20 ms on two through torch (mostly torch's
   per-operator overhead);
-- indexing: texts sorted by length into runs of 8, one run per core at a time, gave 4,773
-  tokens/s against torch's 3,016 on 2,000 of a store's chunks (2 cores), as a matrix product
-  over few rows on one thread wastes less than one split over two. A BERT graph is then fused
+- indexing: texts sorted by length into short runs (`BULK_BATCH` in indexer/embedding.py), one
+  run per core at a time, gave 4,773 tokens/s against torch's 3,016 on 2,000 of a store's chunks
+  (2 cores), as a matrix product over few rows on one thread wastes less than one split over two. A BERT graph is then fused
   into ONNX Runtime's transformer kernels (`_fuse`), for roughly 7-20 % more.
 
 The export is cached on disk, keyed by the model's files and the library versions, and written
