@@ -7,8 +7,9 @@ same arithmetic costs less:
   per-operator overhead);
 - indexing: texts sorted by length into short runs (`BULK_BATCH` in indexer/embedding.py), one
   run per core at a time, gave 4,773 tokens/s against torch's 3,016 on 2,000 of a store's chunks
-  (2 cores), as a matrix product over few rows on one thread wastes less than one split over two. A BERT graph is then fused
-  into ONNX Runtime's transformer kernels (`_fuse`), for roughly 7-20 % more.
+  (2 cores), as a matrix product over few rows on one thread wastes less than one split over
+  two. A BERT graph is then fused into ONNX Runtime's transformer kernels (`_fuse`), for
+  roughly 7-20 % more.
 
 The export is cached on disk, keyed by the model's files and the library versions, and written
 atomically; where the cache cannot be written it is kept in memory. Only the plain pipeline

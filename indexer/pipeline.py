@@ -84,29 +84,27 @@ def index_paths(
     files, summary.skipped = discover(paths)
     pending: list[ParsedFile] = []
     seen_hashes: dict[str, str] = {}
-    in_flight: list[_Batch] = []
     embedding = ThreadPoolExecutor(max_workers=1, thread_name_prefix="footnote-embed")
+    previous: _Batch | None = None  # embedding, or embedded and waiting to be written
     try:
         for done, file in enumerate(files, start=1):
             parsed = _parse_if_changed(file, writer, summary, max_file_bytes)
             if parsed is not None:
                 pending.append(parsed)
             if sum(len(p.documents) for p in pending) >= DOCUMENTS_PER_BATCH:
-                in_flight.append(
-                    _start_batch(
-                        pending, writer, embedder, chunker, summary, seen_hashes, embedding
-                    )
+                batch = _start_batch(
+                    pending, writer, embedder, chunker, summary, seen_hashes, embedding
                 )
                 pending = []
-                while len(in_flight) > 1:
-                    _write_batch(in_flight.pop(0), writer, summary)
+                if previous is not None:
+                    _write_batch(previous, writer, summary)
+                previous = batch
             if on_progress is not None:
                 on_progress(done, len(files))
-        in_flight.append(
-            _start_batch(pending, writer, embedder, chunker, summary, seen_hashes, embedding)
-        )
-        while in_flight:
-            _write_batch(in_flight.pop(0), writer, summary)
+        last = _start_batch(pending, writer, embedder, chunker, summary, seen_hashes, embedding)
+        if previous is not None:
+            _write_batch(previous, writer, summary)
+        _write_batch(last, writer, summary)
     finally:
         # On an error nothing more is written, and no queued batch starts embedding.
         embedding.shutdown(wait=True, cancel_futures=True)

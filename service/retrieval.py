@@ -110,7 +110,7 @@ class Retriever:
         # One batch of concurrent searches: embed the queries that came without a vector
         # together, then one FAISS pass for all, each cut to its own k.
         missing = [q.text for q in queries if q.vector is None]
-        embedded = iter(self.embedder.embed(missing)) if missing else iter(())
+        embedded = iter(self.embedder.embed(missing))
         vectors = np.stack([q.vector if q.vector is not None else next(embedded) for q in queries])
         rankings = self.store.search_many(vectors, max(q.k for q in queries))
         return [ranking[: q.k] for ranking, q in zip(rankings, queries, strict=True)]
