@@ -33,7 +33,8 @@ INDEX_FILE = "index.faiss"
 DOCSTORE_FILE = "docstore.sqlite"
 # Searches are one query at a time, and requests run side by side: FAISS splitting one query
 # over OpenMP threads made it slower (23 ms on 2 threads, 8 ms on 1, 20,834 vectors, 2 cores
-# under load). FAISS keeps its own OpenMP runtime, so torch's threads are unaffected.
+# under load). FAISS keeps its own OpenMP runtime, so torch's threads are unaffected. The
+# setting is per calling thread in OpenMP, so it is made on the thread of every search.
 FAISS_THREADS = 1
 
 
@@ -141,7 +142,6 @@ class Store:
         self.path = path
         self.manifest = manifest
         version_dir = path / VERSIONS / manifest.version
-        faiss.omp_set_num_threads(FAISS_THREADS)
         try:
             self._index = faiss.read_index(str(version_dir / INDEX_FILE))
             # The docstore file never changes once published; immutable=1 skips locking.
@@ -209,6 +209,7 @@ class Store:
         if self._index.ntotal == 0:
             return [[] for _ in range(len(vectors))]
         queries = np.ascontiguousarray(vectors, dtype=np.float32)
+        faiss.omp_set_num_threads(FAISS_THREADS)
         scores, ids = self._index.search(queries, min(k, self._index.ntotal), params=params)
         return [_hits(i, s) for i, s in zip(ids, scores, strict=True)]
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
+import faiss
 import numpy as np
 import pytest
 
 from indexer.chunking import Chunk
 from indexer.errors import DocumentNotFound, ModelMismatch, StoreCorrupt, StoreLocked, StoreNotFound
-from indexer.store import Store
+from indexer.store import FAISS_THREADS, Store
 from indexer.store_writer import NewDocument, StoreWriter
 
 DIM = 8
@@ -138,3 +140,24 @@ def test_search_can_be_restricted_to_matching_documents(tmp_path: Path) -> None:
     hits = store.search(unit(1), 5, only_ids=allowed)
     assert [store.get_chunks([h[0]])[0].source for h in hits] == ["2024/b.txt"]
     assert store.search(unit(1), 5, only_ids=np.zeros(0, dtype=np.int64)) == []
+
+
+def test_searches_from_any_thread_keep_faiss_to_one_thread(tmp_path: Path) -> None:
+    # OpenMP's thread count is a per-thread setting: requests search from a pool's threads,
+    # not from the thread that opened the store, and each of them must stay on one thread.
+    with writer(tmp_path) as w:
+        put(w, "a.txt", "alpha text", 1)
+        w.commit()
+    store = Store.open(tmp_path)
+    seen: list[int] = []
+
+    def search() -> None:
+        faiss.omp_set_num_threads(FAISS_THREADS + 1)  # what a fresh thread may start with
+        store.search(unit(1), 1)
+        store.search_many(np.stack([unit(1), unit(2)]), 1)
+        seen.append(faiss.omp_get_max_threads())
+
+    worker = threading.Thread(target=search)
+    worker.start()
+    worker.join()
+    assert seen == [FAISS_THREADS]
