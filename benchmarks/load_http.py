@@ -30,9 +30,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import httpx
+if not __package__:  # run as a script: the repository root holds the benchmarks package
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from service.api.command import wait_for_address
+from benchmarks.http_wire import Connection, Reply, WireError  # noqa: E402
+from service.api.command import wait_for_address  # noqa: E402
 
 GOLD = Path(__file__).resolve().parents[1] / "eval" / "data" / "sample-news.gold.jsonl"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -40,6 +42,8 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 STARTUP_S = 180.0
 REQUEST_TIMEOUT_S = 600.0
 BUSY = 503
+# Opens a connection for one worker.
+Connect = Callable[[], Connection]
 
 
 @dataclass
@@ -52,6 +56,7 @@ class Phase:
     refused: int = 0
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    client_cpu_s: float = 0.0
 
     @property
     def requests(self) -> int:
@@ -62,15 +67,18 @@ class Phase:
         rate = len(ok) / self.seconds if self.seconds else 0.0
         p50 = percentile(ok, 50)
         p95 = percentile(ok, 95)
+        client_ms = 1000 * self.client_cpu_s / self.requests if self.requests else 0.0
         return (
             f"{self.name:<16} {self.concurrency:>4} {self.requests:>8} {len(ok):>6} "
-            f"{self.refused:>5} {len(self.errors):>6} {rate:>8.2f} {p50:>9.1f} {p95:>9.1f}"
+            f"{self.refused:>5} {len(self.errors):>6} {rate:>8.2f} {p50:>9.1f} {p95:>9.1f} "
+            f"{client_ms:>10.2f}"
         )
 
 
+# client_cpu_ms: this script's own CPU per request; it shares the cores with the service.
 HEADER = (
     f"{'endpoint':<16} {'conc':>4} {'requests':>8} {'ok':>6} {'503':>5} {'errors':>6} "
-    f"{'req/s':>8} {'p50_ms':>9} {'p95_ms':>9}"
+    f"{'req/s':>8} {'p50_ms':>9} {'p95_ms':>9} {'client_cpu':>10}"
 )
 
 
@@ -83,11 +91,11 @@ def percentile(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
-Call = Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]
+Call = Callable[[Connection, int], Awaitable[Reply]]
 
 
 async def run_phase(
-    http: httpx.AsyncClient,
+    http: Connect,
     phase: Phase,
     call: Call,
     *,
@@ -99,48 +107,54 @@ async def run_phase(
     (or `stop` is set)."""
     issued = 0
     started = time.perf_counter()
+    cpu_started = time.process_time()
     deadline = started + max_seconds
 
     async def worker() -> None:
         nonlocal issued
-        while issued < max_requests and time.perf_counter() < deadline:
-            if stop is not None and stop.is_set():
-                break
-            number = issued
-            issued += 1
-            sent = time.perf_counter()
-            try:
-                response = await call(http, number)
-            except httpx.HTTPError as exc:
-                phase.errors.append(f"{type(exc).__name__}: {exc}")
-                continue
-            if response.status_code == BUSY:
-                phase.refused += 1
-            elif response.status_code >= 400:
-                phase.errors.append(f"HTTP {response.status_code}: {response.text[:200]}")
-            else:
-                phase.latencies_ms.append((time.perf_counter() - sent) * 1000)
+        connection = http()
+        try:
+            while issued < max_requests and time.perf_counter() < deadline:
+                if stop is not None and stop.is_set():
+                    break
+                number = issued
+                issued += 1
+                sent = time.perf_counter()
+                try:
+                    response = await call(connection, number)
+                except WireError as exc:
+                    phase.errors.append(str(exc))
+                    continue
+                if response.status == BUSY:
+                    phase.refused += 1
+                elif response.status >= 400:
+                    phase.errors.append(f"HTTP {response.status}: {response.text[:200]}")
+                else:
+                    phase.latencies_ms.append((time.perf_counter() - sent) * 1000)
+        finally:
+            await connection.close()
 
     await asyncio.gather(*(worker() for _ in range(phase.concurrency)))
     phase.seconds = time.perf_counter() - started
+    phase.client_cpu_s = time.process_time() - cpu_started
     return phase
 
 
 def search_call(questions: list[str], k: int) -> Call:
-    async def call(http: httpx.AsyncClient, n: int) -> httpx.Response:
+    async def call(http: Connection, n: int) -> Reply:
         return await http.get("/v1/search", params={"q": questions[n % len(questions)], "k": k})
 
     return call
 
 
 def ask_call(questions: list[str]) -> Call:
-    async def call(http: httpx.AsyncClient, n: int) -> httpx.Response:
-        return await http.post("/v1/ask", json={"question": questions[n % len(questions)]})
+    async def call(http: Connection, n: int) -> Reply:
+        return await http.post_json("/v1/ask", {"question": questions[n % len(questions)]})
 
     return call
 
 
-async def throughput(http: httpx.AsyncClient, args: argparse.Namespace, qs: list[str]) -> bool:
+async def throughput(http: Connect, args: argparse.Namespace, qs: list[str]) -> bool:
     print(HEADER)
     clean = True
     for name, call, count in (
@@ -160,7 +174,7 @@ async def throughput(http: httpx.AsyncClient, args: argparse.Namespace, qs: list
     return clean
 
 
-async def contention(http: httpx.AsyncClient, args: argparse.Namespace, qs: list[str]) -> bool:
+async def contention(http: Connect, args: argparse.Namespace, qs: list[str]) -> bool:
     search = search_call(qs, args.k)
     idle = await run_phase(
         http, Phase("search idle", 1), search, max_requests=args.search_requests,
@@ -195,14 +209,19 @@ async def contention(http: httpx.AsyncClient, args: argparse.Namespace, qs: list
     return all(report_errors(p) for p in (idle, loaded, busy))
 
 
-async def _wait_for_generation(http: httpx.AsyncClient, stop: asyncio.Event) -> None:
+async def _wait_for_generation(http: Connect, stop: asyncio.Event) -> None:
     # Measure only once an LLM generation holds its slot (the in-flight gauge says so).
     deadline = time.perf_counter() + STARTUP_S
-    while time.perf_counter() < deadline and not stop.is_set():
-        for line in (await http.get("/metrics")).text.splitlines():
-            if line.startswith("footnote_generations_in_flight ") and float(line.split()[1]) >= 1:
-                return
-        await asyncio.sleep(0.05)
+    connection = http()
+    try:
+        while time.perf_counter() < deadline and not stop.is_set():
+            for line in (await connection.get("/metrics")).text.splitlines():
+                name, _, value = line.partition(" ")
+                if name == "footnote_generations_in_flight" and float(value) >= 1:
+                    return
+            await asyncio.sleep(0.05)
+    finally:
+        await connection.close()
     raise SystemExit("no generation started; is the service's backend an LLM (llamacpp)?")
 
 
@@ -276,18 +295,24 @@ def parse_args() -> argparse.Namespace:
 
 async def measure(url: str, args: argparse.Namespace) -> bool:
     headers = {"Authorization": f"Bearer {args.api_key}"} if args.api_key else {}
-    limits = httpx.Limits(max_connections=max([*args.concurrency, args.generators + 1]) + 2)
-    async with httpx.AsyncClient(
-        base_url=url, headers=headers, timeout=REQUEST_TIMEOUT_S, limits=limits
-    ) as http:
-        ready = await http.get("/readyz")
-        if ready.status_code != 200:
-            raise SystemExit(f"{url} is not ready: {ready.text}")
-        print(f"service {url}: {ready.json()}")
-        qs = questions(args.questions)
-        if args.mode == "contention":
-            return await contention(http, args, qs)
-        return await throughput(http, args, qs)
+
+    def http() -> Connection:  # each worker keeps its own keep-alive connection
+        return Connection(url, headers=headers, timeout_s=REQUEST_TIMEOUT_S)
+
+    probe = http()
+    try:
+        ready = await probe.get("/readyz")
+    except WireError as exc:
+        raise SystemExit(f"{url} does not answer: {exc}") from exc
+    finally:
+        await probe.close()
+    if ready.status != 200:
+        raise SystemExit(f"{url} is not ready: {ready.text}")
+    print(f"service {url}: {ready.json()}")
+    qs = questions(args.questions)
+    if args.mode == "contention":
+        return await contention(http, args, qs)
+    return await throughput(http, args, qs)
 
 
 def main() -> int:
