@@ -21,6 +21,7 @@ def backend_for(settings: Settings, name: LLMName | None = None) -> Backend:
             settings.llamacpp_model_path,
             threads=settings.llamacpp_threads,
             context_tokens=settings.llamacpp_context_tokens,
+            flash_attention=settings.llamacpp_flash_attention,
         )
     if name == "ollama":
         from service.backends.ollama import OllamaBackend

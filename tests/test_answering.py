@@ -10,12 +10,14 @@ import pytest
 
 from indexer.store import Store
 from service.answers import Answer, FinalEvent, TokenEvent
+from service.backends.base import GenerationRequest
 from service.backends.extractive import ExtractiveBackend
 from service.backends.ollama import OllamaBackend
 from service.engine import Engine
 from service.errors import InvalidRequest
 from service.evidence import rank_evidence
 from service.factory import engine_for
+from service.prompting import PromptLibrary
 from service.retrieval import Retriever, SearchFilters
 from service.settings import Settings
 from tests.conftest import TEST_DATA, build_store
@@ -199,3 +201,25 @@ def test_the_model_reads_only_the_passages_with_the_best_evidence(
     assert answer.grounding == "verified"
     assert answer.citations[0].document_id == best.passage.document_id
     assert answer.citations[0].start == best.start
+
+
+def test_a_llama_reply_does_not_depend_on_the_prompt_before(
+    sample_settings: Settings, llama_backend: Any, embedder: Any
+) -> None:
+    # The backend keeps the key/value cache of the prefix a prompt shares with the last one
+    # (the system prompt), so it reads less; the reply must be the one a cold context gives.
+    store = Store.open(sample_settings.index_dir)
+    retriever = Retriever(store, embedder)
+    prompts = PromptLibrary()
+
+    def request(question: str) -> GenerationRequest:
+        passages = retriever.search(question, top_k=2)
+        return GenerationRequest(prompts.answer_messages(question, passages), max_tokens=24)
+
+    first = request("Who took charge of the maritime ministry?")
+    second = request("What did the harbour authority announce?")
+    llama_backend._llama().reset()  # a cold context
+    cold = "".join(llama_backend.generate(second))
+    "".join(llama_backend.generate(first))
+    warm = "".join(llama_backend.generate(second))
+    assert cold and warm == cold

@@ -47,6 +47,7 @@ class LlamaCppBackend:
         threads: int = 2,
         context_tokens: int = 2048,
         seed: int = 0,
+        flash_attention: bool = True,
     ) -> None:
         if threads < 1 or context_tokens < 256:
             raise ValueError("threads must be >= 1 and context_tokens >= 256")
@@ -55,6 +56,7 @@ class LlamaCppBackend:
         self.threads = threads
         self.context_tokens = context_tokens
         self.seed = seed
+        self.flash_attention = flash_attention
         # A llama.cpp context is not thread-safe; the service also bounds concurrency.
         self._lock = threading.Lock()
 
@@ -68,14 +70,18 @@ class LlamaCppBackend:
                 f"no GGUF model at {self.model_path}; set FOOTNOTE_LLAMACPP_MODEL_PATH or run "
                 f"'make install'"
             )
-        return _load_llama(str(self.model_path), self.threads, self.context_tokens, self.seed)
+        return _load_llama(
+            str(self.model_path), self.threads, self.context_tokens, self.seed, self.flash_attention
+        )
 
     def generate(self, request: GenerationRequest) -> Iterator[str]:
         """Stream the model's reply at temperature 0, so answers are reproducible."""
         llama = self._llama()
         messages: list[Any] = [{"role": m.role, "content": m.content} for m in request.messages]
         with self._lock:
-            llama.reset()  # type: ignore[no-untyped-call]
+            # No reset: llama-cpp-python keeps the key/value cache of the longest prefix this
+            # prompt shares with the last one (the system prompt and the instructions), so
+            # only the rest is read again.
             llama.set_seed(self.seed)
             try:
                 stream = llama.create_chat_completion(
@@ -97,7 +103,9 @@ class LlamaCppBackend:
 
 
 @functools.cache
-def _load_llama(path: str, threads: int, context_tokens: int, seed: int) -> Llama:
+def _load_llama(
+    path: str, threads: int, context_tokens: int, seed: int, flash_attention: bool
+) -> Llama:
     from llama_cpp import Llama
 
     logger.info("loading GGUF model %s", path)
@@ -107,6 +115,7 @@ def _load_llama(path: str, threads: int, context_tokens: int, seed: int) -> Llam
             n_ctx=context_tokens,
             n_threads=threads,
             seed=seed,
+            flash_attn=flash_attention,
             verbose=False,
         )
     except (ValueError, RuntimeError) as exc:
