@@ -35,6 +35,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from indexer.model_cache import cache_root
+
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
@@ -59,12 +61,8 @@ MIN_PROBE_COSINE = 0.9999
 
 
 def cache_dir() -> Path:
-    """Where exported models are kept: $FOOTNOTE_CACHE_DIR, else the user's cache folder."""
-    configured = os.environ.get("FOOTNOTE_CACHE_DIR")
-    if configured:
-        return Path(configured) / "onnx"
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "footnote" / "onnx"
+    """Where exported models are kept."""
+    return cache_root() / "onnx"
 
 
 class OnnxEncoder:

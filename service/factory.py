@@ -22,6 +22,7 @@ def backend_for(settings: Settings, name: LLMName | None = None) -> Backend:
             threads=settings.llamacpp_threads,
             context_tokens=settings.llamacpp_context_tokens,
             flash_attention=settings.llamacpp_flash_attention,
+            fast_copy=settings.llamacpp_fast_copy,
         )
     if name == "ollama":
         from service.backends.ollama import OllamaBackend

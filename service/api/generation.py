@@ -90,9 +90,13 @@ class GatedBackend:
     def __init__(self, inner: Backend, gate: GenerationGate, metrics: ApiMetrics) -> None:
         self.inner = inner
         self.name = inner.name
-        self.model = inner.model
         self._gate = gate
         self._metrics = metrics
+
+    @property
+    def model(self) -> str:
+        """The wrapped backend's model (llama.cpp names it once it has loaded it)."""
+        return self.inner.model
 
     def check(self) -> None:
         """The wrapped backend's check."""

@@ -42,8 +42,15 @@ class GenerationRequest:
 class Backend(Protocol):
     """An answer backend; generation is an iterator so streaming is the normal case."""
 
-    name: str
-    model: str
+    @property
+    def name(self) -> str:
+        """The backend's name: llamacpp, ollama or extractive."""
+        ...
+
+    @property
+    def model(self) -> str:
+        """The model that writes the answers, as answers report it."""
+        ...
 
     def generate(self, request: GenerationRequest) -> Iterator[str]:
         """Yield the answer text piece by piece; raise a BackendError subclass on failure."""

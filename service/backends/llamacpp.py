@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from service.backends.base import GenerationRequest
+from service.backends.gguf_copy import copy_name, fast_copy
 from service.errors import BackendUnavailable, GenerationFailed
 
 if TYPE_CHECKING:
@@ -48,11 +49,15 @@ class LlamaCppBackend:
         context_tokens: int = 2048,
         seed: int = 0,
         flash_attention: bool = True,
+        fast_copy: bool = True,
     ) -> None:
         if threads < 1 or context_tokens < 256:
             raise ValueError("threads must be >= 1 and context_tokens >= 256")
         self.model_path = model_path or default_model_path()
-        self.model = self.model_path.name
+        # Only the bundled file is rewritten: its format is known to read prompts slowly, and
+        # a model the user names is run exactly as given.
+        self.fast_copy = fast_copy and model_path is None
+        self.model = copy_name(self.model_path) if self.fast_copy else self.model_path.name
         self.threads = threads
         self.context_tokens = context_tokens
         self.seed = seed
@@ -70,8 +75,12 @@ class LlamaCppBackend:
                 f"no GGUF model at {self.model_path}; set FOOTNOTE_LLAMACPP_MODEL_PATH or run "
                 f"'make install'"
             )
+        path = self.model_path
+        if self.fast_copy:
+            path = fast_copy(path)
+            self.model = path.name  # the shipped file's, if no copy could be made
         return _load_llama(
-            str(self.model_path), self.threads, self.context_tokens, self.seed, self.flash_attention
+            str(path), self.threads, self.context_tokens, self.seed, self.flash_attention
         )
 
     def generate(self, request: GenerationRequest) -> Iterator[str]:
