@@ -59,7 +59,7 @@ class Settings(BaseSettings):
         True,
         description=(
             "Run the bundled SmolLM2 model from an F16 copy of its Q4_1 file, made once and "
-            "cached (prompts read ~1.7x faster); a FOOTNOTE_LLAMACPP_MODEL_PATH model is run "
+            "cached (prompts read ~1.8x faster); a FOOTNOTE_LLAMACPP_MODEL_PATH model is run "
             "as given."
         ),
     )
