@@ -91,3 +91,17 @@ def test_a_model_the_user_names_is_run_as_given(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_the_bundled_backend_answers_from_the_copy(llama_backend: LlamaCppBackend) -> None:
     assert llama_backend.model == "SmolLM2-135M-Instruct.F16.gguf"
+
+
+@pytest.mark.slow
+def test_a_backend_whose_copy_cannot_be_made_runs_and_names_the_shipped_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    not_a_folder = tmp_path / "cache"
+    not_a_folder.write_text("a file where the cache folder should be")
+    monkeypatch.setenv("FOOTNOTE_CACHE_DIR", str(not_a_folder))
+    backend = LlamaCppBackend()
+
+    backend.check()
+
+    assert backend.model == "SmolLM2-135M-Instruct.Q4_1.gguf"

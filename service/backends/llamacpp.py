@@ -58,6 +58,7 @@ class LlamaCppBackend:
         # a model the user names is run exactly as given.
         self.fast_copy = fast_copy and model_path is None
         self.model = copy_name(self.model_path) if self.fast_copy else self.model_path.name
+        self._run_path: Path | None = None
         self.threads = threads
         self.context_tokens = context_tokens
         self.seed = seed
@@ -75,12 +76,11 @@ class LlamaCppBackend:
                 f"no GGUF model at {self.model_path}; set FOOTNOTE_LLAMACPP_MODEL_PATH or run "
                 f"'make install'"
             )
-        path = self.model_path
-        if self.fast_copy:
-            path = fast_copy(path)
-            self.model = path.name  # the shipped file's, if no copy could be made
+        if self._run_path is None:  # resolved once: a copy that failed is not retried per answer
+            self._run_path = fast_copy(self.model_path) if self.fast_copy else self.model_path
+            self.model = self._run_path.name  # the shipped file's, if no copy could be made
         return _load_llama(
-            str(path), self.threads, self.context_tokens, self.seed, self.flash_attention
+            str(self._run_path), self.threads, self.context_tokens, self.seed, self.flash_attention
         )
 
     def generate(self, request: GenerationRequest) -> Iterator[str]:
