@@ -32,6 +32,15 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "cache"
 
 
+@pytest.fixture
+def unwritable_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A cache setting that names a file, so no folder can be made there."""
+    not_a_folder = tmp_path / "cache"
+    not_a_folder.write_text("a file where the cache folder should be")
+    monkeypatch.setenv("FOOTNOTE_CACHE_DIR", str(not_a_folder))
+    return not_a_folder
+
+
 def test_the_bundled_model_is_copied_once_as_q8_0_into_the_cache(cache: Path) -> None:
     shipped = default_model_path()
     assert file_type(shipped) != FILE_TYPE_F16
@@ -66,13 +75,7 @@ def test_a_file_llama_cpp_cannot_read_is_used_as_given(cache: Path, tmp_path: Pa
     assert not any(p.is_file() for p in cache.rglob("*"))  # nothing half-written is kept
 
 
-def test_an_unwritable_cache_leaves_the_shipped_file_in_use(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    not_a_folder = tmp_path / "cache"
-    not_a_folder.write_text("a file where the cache folder should be")
-    monkeypatch.setenv("FOOTNOTE_CACHE_DIR", str(not_a_folder))
-
+def test_an_unwritable_cache_leaves_the_shipped_file_in_use(unwritable_cache: Path) -> None:
     assert fast_copy(default_model_path()) == default_model_path()
 
 
@@ -95,11 +98,8 @@ def test_the_bundled_backend_answers_from_the_copy(llama_backend: LlamaCppBacken
 
 @pytest.mark.slow
 def test_a_backend_whose_copy_cannot_be_made_runs_and_names_the_shipped_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    unwritable_cache: Path,
 ) -> None:
-    not_a_folder = tmp_path / "cache"
-    not_a_folder.write_text("a file where the cache folder should be")
-    monkeypatch.setenv("FOOTNOTE_CACHE_DIR", str(not_a_folder))
     backend = LlamaCppBackend()
 
     backend.check()
