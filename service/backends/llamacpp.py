@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from service.backends import gguf_copy
 from service.backends.base import GenerationRequest
-from service.backends.gguf_copy import copy_name, fast_copy
 from service.errors import BackendUnavailable, GenerationFailed
 
 if TYPE_CHECKING:
@@ -57,7 +57,9 @@ class LlamaCppBackend:
         # Only the bundled file is rewritten: its format is known to read prompts slowly, and
         # a model the user names is run exactly as given.
         self.fast_copy = fast_copy and model_path is None
-        self.model = copy_name(self.model_path) if self.fast_copy else self.model_path.name
+        self.model = (
+            gguf_copy.copy_name(self.model_path) if self.fast_copy else self.model_path.name
+        )
         self._run_path: Path | None = None
         self.threads = threads
         self.context_tokens = context_tokens
@@ -77,7 +79,8 @@ class LlamaCppBackend:
                 f"'make install'"
             )
         if self._run_path is None:  # resolved once: a copy that failed is not retried per answer
-            self._run_path = fast_copy(self.model_path) if self.fast_copy else self.model_path
+            path = self.model_path
+            self._run_path = gguf_copy.fast_copy(path) if self.fast_copy else path
             self.model = self._run_path.name  # the shipped file's, if no copy could be made
         return _load_llama(
             str(self._run_path), self.threads, self.context_tokens, self.seed, self.flash_attention
