@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# Every eval run behind the figures we report: three gold sets (seed news, sample news, SQuAD 2.0
-# dev) x three systems (Footnote with the extractive backend, Footnote with llama.cpp/SmolLM2,
-# and the stock LangChain recipe over the raw files with the same model), then one table.
+# Every eval run behind the figures we report: four gold sets (seed news, sample news, SQuAD 2.0
+# dev, RealTime QA 2024 dev) x three systems (Footnote with the extractive backend, Footnote with
+# llama.cpp/SmolLM2, and the stock LangChain recipe over the raw files with the same model), then
+# one table.
 #
 #   benchmarks/run_eval_suite.sh            # everything
 #   SQUAD_LLM_LIMIT=100 benchmarks/run_eval_suite.sh   # fewer SQuAD questions for the LLM runs
-#   ONLY=squad benchmarks/run_eval_suite.sh # one gold set: seed, sample or squad
+#   RTQA_LLM_LIMIT=100 benchmarks/run_eval_suite.sh    # fewer RealTime QA questions for them
+#   ONLY=squad benchmarks/run_eval_suite.sh # one gold set: seed, sample, squad or rtqa
 #
 # Reports go to reports/<gold set>-<system>/ (report.md, results.jsonl, summary.json, PNGs);
-# indexes and the converted SQuAD set to data/eval/. Footnote's runs are compared (--baseline)
-# with the recipe's run on the same gold set, so their reports show the change against it.
+# indexes, the converted SQuAD set and the shuffled RealTime QA gold set to data/eval/.
+# Footnote's runs are compared (--baseline) with the recipe's run on the same gold set, so their
+# reports show the change against it.
 # Runs are deterministic (temperature 0, fixed seeds); latency depends on the machine's load.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +27,10 @@ SQUAD_QUESTIONS=${SQUAD_QUESTIONS:-300}
 # Empty: every SQuAD question for the LLM runs too. The gold file is in seeded random order,
 # so the first N questions are a fair sample of the whole set.
 SQUAD_LLM_LIMIT=${SQUAD_LLM_LIMIT:-}
+RTQA=${RTQA:-$SHARED/datasets/rtqa-2024-dev}
+# Empty: every RealTime QA question for the LLM runs too. The runs ask a seeded shuffle of the
+# gold file (sorted by week, unanswerable questions last), so the first N are a fair sample.
+RTQA_LLM_LIMIT=${RTQA_LLM_LIMIT:-}
 ONLY=${ONLY:-}
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 # llama.cpp's OpenMP threads spin while they wait; on a shared machine that made prompt
@@ -57,6 +64,13 @@ evaluate() {  # evaluate NAME GOLD INDEX CORPUS [extra eval flags...]: recipe, e
     > "$REPORTS/$name-llamacpp.json"
 }
 
+extractive_first() {  # extractive_first NAME GOLD INDEX LIMIT: the LLM runs' questions only
+  # The extractive backend on the LLM runs' questions too, so all three share one n.
+  "$PY" -m eval "$2" --index-dir "$3" --backend extractive \
+    --report "$REPORTS/$1-extractive-first$4" --json --limit "$4" \
+    | tail -n 1 > "$REPORTS/$1-extractive-first$4.json"
+}
+
 if [[ -z "$ONLY" || "$ONLY" == seed ]]; then
   index "$SHARED/corpus/seed-news" "$WORK/seed-index"
   evaluate seed-news eval/data/seed-news.gold.jsonl "$WORK/seed-index" "$SHARED/corpus/seed-news"
@@ -77,10 +91,21 @@ if [[ -z "$ONLY" || "$ONLY" == squad ]]; then
   if [[ -n "$SQUAD_LLM_LIMIT" ]]; then llm_flags=(--limit "$SQUAD_LLM_LIMIT"); fi
   evaluate squad "$squad_gold" "$WORK/squad-index" "$WORK/squad/corpus" "${llm_flags[@]}"
   if [[ -n "$SQUAD_LLM_LIMIT" ]]; then
-    # The extractive backend on the LLM runs' questions too, so all three share one n.
-    "$PY" -m eval "$squad_gold" --index-dir "$WORK/squad-index" --backend extractive \
-      --report "$REPORTS/squad-extractive-first$SQUAD_LLM_LIMIT" --json "${llm_flags[@]}" \
-      | tail -n 1 > "$REPORTS/squad-extractive-first$SQUAD_LLM_LIMIT.json"
+    extractive_first squad "$squad_gold" "$WORK/squad-index" "$SQUAD_LLM_LIMIT"
+  fi
+fi
+
+if [[ -z "$ONLY" || "$ONLY" == rtqa ]]; then
+  # 2,000 real 2024 news articles (933 hold answers) and 305 weekly-quiz questions, 25 of them
+  # unanswerable; answers are short (a name, a number, a place).
+  rtqa_gold="$WORK/rtqa-2024-dev/gold.jsonl"
+  "$PY" -m eval.shuffle_gold "$RTQA/gold.jsonl" --out "$rtqa_gold" --seed 0
+  index "$RTQA/corpus" "$WORK/rtqa-index"
+  llm_flags=()
+  if [[ -n "$RTQA_LLM_LIMIT" ]]; then llm_flags=(--limit "$RTQA_LLM_LIMIT"); fi
+  evaluate rtqa-2024-dev "$rtqa_gold" "$WORK/rtqa-index" "$RTQA/corpus" "${llm_flags[@]}"
+  if [[ -n "$RTQA_LLM_LIMIT" ]]; then
+    extractive_first rtqa-2024-dev "$rtqa_gold" "$WORK/rtqa-index" "$RTQA_LLM_LIMIT"
   fi
 fi
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-Unit = Literal["rate", "ms", "count"]
+Unit = Literal["rate", "ms", "count", "words"]
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,31 @@ ANSWERS = (
         "gold contained",
         "Share of answerable questions whose normalized answer contains a gold answer's words.",
     ),
+    _rate(
+        "answers",
+        "short_answer_contained",
+        "gold in short answer",
+        "Share of answerable questions whose short answer contains a gold answer; none is a miss.",
+    ),
+    _rate(
+        "answers",
+        "short_answer_validity",
+        "short answer validity",
+        "Share of short answers that are verbatim at their offsets in the cited article.",
+    ),
+    _rate(
+        "answers",
+        "wrong_among_verified",
+        "wrong among verified",
+        'Share of answers with grounding "verified" that hold no gold answer or had none to hold.',
+    ),
+)
+MEDIAN_WORDS = FigureSpec(
+    "answers",
+    "median_words",
+    "median answer words",
+    "words",
+    "Median words of an answer, citation markers not counted, over answers not abstained.",
 )
 CITATIONS = (
     _rate(
@@ -132,6 +157,12 @@ ABSTENTION = (
         "answered wrong",
         "Share of answerable questions answered (not abstained) without a gold answer in it.",
     ),
+    _rate(
+        "abstention",
+        "false_abstention_rate",
+        "false abstention",
+        "Share of answerable questions on which the system abstained.",
+    ),
 )
 LATENCY = (
     *_latency("retrieval", "retrieval latency", "milliseconds from question to ranked passages"),
@@ -151,11 +182,14 @@ COUNTS = (
     _count("abstained", "abstained", "Questions on which the system abstained."),
     CORRECT,
     _count("citations", "citations", "Citations given across all answers."),
+    _count("short_answers", "short answers", "Answers that carry a short answer."),
+    _count("verified", "verified answers", 'Answers not abstained with grounding "verified".'),
 )
 
 ALL_FIGURES: tuple[FigureSpec, ...] = (
     *RETRIEVAL,
     *ANSWERS,
+    MEDIAN_WORDS,
     *CITATIONS,
     *ABSTENTION,
     *LATENCY,
@@ -164,7 +198,7 @@ ALL_FIGURES: tuple[FigureSpec, ...] = (
 # Rates shown as bars in metrics.png and as columns of the per-type table.
 MAIN_RATES: tuple[FigureSpec, ...] = (*RETRIEVAL, *ANSWERS, *CITATIONS, *ABSTENTION)
 # Rows of the per-question-type table.
-BREAKDOWN_FIGURES: tuple[FigureSpec, ...] = (QUESTIONS, CORRECT, *MAIN_RATES)
+BREAKDOWN_FIGURES: tuple[FigureSpec, ...] = (QUESTIONS, CORRECT, *MAIN_RATES, MEDIAN_WORDS)
 NORMALIZATION_NOTE = (
     "Answers are normalized as in SQuAD: lowercased, punctuation and the articles a/an/the "
     "removed, whitespace collapsed; citation markers such as [1] are dropped first, and an "
@@ -174,13 +208,15 @@ NORMALIZATION_NOTE = (
 
 
 def format_value(value: float | int | None, unit: Unit) -> str:
-    """A figure as the report shows it: rates to 3 decimals, milliseconds to 1."""
+    """A figure as the report shows it: rates to 3 decimals, milliseconds and words to 1."""
     if value is None:
         return "n/a"
     if unit == "count":
         return str(int(value))
     if unit == "ms":
         return f"{value:.1f} ms"
+    if unit == "words":
+        return f"{value:.1f} words"
     return f"{value:.3f}"
 
 
@@ -192,6 +228,8 @@ def format_delta(delta: float | int | None, unit: Unit) -> str:
         return f"Δ {int(delta):+d}"
     if unit == "ms":
         return f"Δ {delta:+.1f} ms"
+    if unit == "words":
+        return f"Δ {delta:+.1f} words"
     return f"Δ {delta:+.3f}"
 
 

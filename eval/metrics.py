@@ -16,6 +16,8 @@ from collections.abc import Iterable, Mapping, Sequence
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 _PUNCTUATION = str.maketrans("", "", string.punctuation)
 _RECORD_SUFFIX = re.compile(r"#\d+$")
+# The grounding of an answer in the model's own words that verification accepted.
+VERIFIED = "verified"
 
 
 # --- answers -------------------------------------------------------------------------------
@@ -185,14 +187,20 @@ def citation_valid(citation: Mapping[str, object], article_text: str | None) -> 
 
     The quote must be non-empty and the offsets integers inside the article.
     """
-    quote, start, end = citation.get("quote"), citation.get("start"), citation.get("end")
-    if article_text is None or not isinstance(quote, str) or not quote:
+    return _verbatim(
+        citation.get("quote"), citation.get("start"), citation.get("end"), article_text
+    )
+
+
+def _verbatim(text: object, start: object, end: object, article_text: str | None) -> bool:
+    if article_text is None or not isinstance(text, str) or not text:
         return False
-    if not isinstance(start, int) or not isinstance(end, int) or isinstance(start, bool):
+    # `type(...) is int` and not isinstance: True is an int to Python, not an offset to us.
+    if type(start) is not int or type(end) is not int:
         return False
     if not 0 <= start <= end <= len(article_text):
         return False
-    return article_text[start:end] == quote
+    return article_text[start:end] == text
 
 
 def citation_precision(
@@ -232,20 +240,61 @@ def citation_recall(
     return sum(any(source_matches(s, gold) for s in sources) for gold in golds) / len(golds)
 
 
+# --- short answers and grounding ----------------------------------------------------------
+
+
+def short_answer_valid(
+    short_answer: Mapping[str, object],
+    citations: Sequence[Mapping[str, object]],
+    articles: Mapping[str, str],
+) -> bool:
+    """Whether a short answer is verbatim: `article[start:end] == text` in its cited article.
+
+    Its `citation` must be the `n` of one of the answer's citations, whose `document_id` names
+    the article; the text must be non-empty and the offsets integers inside the article.
+    """
+    number = short_answer.get("citation")
+    cited = [c for c in citations if type(number) is int and c.get("n") == number]
+    if not cited:
+        return False
+    document_id = cited[0].get("document_id")
+    article = articles.get(document_id) if isinstance(document_id, str) else None
+    text, start, end = short_answer.get("text"), short_answer.get("start"), short_answer.get("end")
+    return _verbatim(text, start, end, article)
+
+
+def wrong_among_verified(rows: Iterable[Mapping[str, object]]) -> float | None:
+    """Share of answers with grounding "verified" that are wrong: no gold answer is in them.
+
+    Each row needs booleans `answerable`, `abstained` and `gold_contained` and a string
+    `grounding`. Abstentions are skipped; any answer to an unanswerable question is wrong.
+    None when no answer was verified.
+    """
+    verified = wrong = 0
+    for row in rows:
+        if _flag(row, "abstained") or row.get("grounding") != VERIFIED:
+            continue
+        verified += 1
+        wrong += not _flag(row, "answerable") or not _flag(row, "gold_contained")
+    return _ratio(wrong, verified)
+
+
 # --- abstention ----------------------------------------------------------------------------
 
 
 def abstention_scores(rows: Iterable[Mapping[str, object]]) -> dict[str, float | None]:
-    """Abstention precision and recall on unanswerable questions, and the answered-wrong rate.
+    """Abstention precision and recall on unanswerable questions, and two rates on answerable ones.
 
     Each row needs booleans `answerable`, `abstained` and `gold_contained` (ignored when the
     question is unanswerable).
     precision = abstained and unanswerable / abstained;
     recall = abstained and unanswerable / unanswerable;
-    answered_wrong_rate = answerable, answered, gold not contained / answerable.
+    answered_wrong_rate = answerable, answered, gold not contained / answerable;
+    false_abstention_rate = answerable and abstained / answerable.
     Each is None when its denominator is 0.
     """
     abstained = unanswerable = correct_abstentions = answerable = answered_wrong = 0
+    false_abstentions = 0
     for row in rows:
         is_answerable = _flag(row, "answerable")
         did_abstain = _flag(row, "abstained")
@@ -255,11 +304,13 @@ def abstention_scores(rows: Iterable[Mapping[str, object]]) -> dict[str, float |
             correct_abstentions += did_abstain
             continue
         answerable += 1
+        false_abstentions += did_abstain
         answered_wrong += not did_abstain and not _flag(row, "gold_contained")
     return {
         "precision": _ratio(correct_abstentions, abstained),
         "recall": _ratio(correct_abstentions, unanswerable),
         "answered_wrong_rate": _ratio(answered_wrong, answerable),
+        "false_abstention_rate": _ratio(false_abstentions, answerable),
     }
 
 

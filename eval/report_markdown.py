@@ -117,11 +117,19 @@ def _miss(rank: int, result: QuestionResult) -> str:
         "",
         "- Gold: " + " | ".join(f'"{_clip(g)}"' for g in result.golds),
         f"- Answer: {answer}",
+        f"- Short answer: {_short_answer_note(result)}",
         f"- Token F1: {f1}; {_retrieval_note(result)}",
         "- Citations:" + ("" if result.citations else " none"),
     ]
     lines.extend(f"  - {_citation_line(c)}" for c in result.citations)
     return "\n".join(lines)
+
+
+def _short_answer_note(result: QuestionResult) -> str:
+    if result.short_answer is None:
+        return "none"
+    validity = "" if result.short_answer_valid else " (invalid: not verbatim at its offsets)"
+    return f'"{_clip(result.short_answer)}"{validity}'
 
 
 def _retrieval_note(result: QuestionResult) -> str:

@@ -7,7 +7,7 @@ are means over the questions each applies to, with a breakdown per question type
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -44,6 +44,7 @@ class QuestionResult:
     golds: tuple[str, ...]
     gold_sources: tuple[str, ...]
     answer: str
+    answer_words: int
     abstained: bool
     grounding: str
     backend: str
@@ -58,6 +59,9 @@ class QuestionResult:
     exact_match: float | None
     token_f1: float | None
     gold_contained: bool | None
+    short_answer: str | None
+    short_answer_contained: bool | None
+    short_answer_valid: bool | None
     citations: tuple[CitationCheck, ...]
     citation_validity: float | None
     citation_precision: float | None
@@ -93,12 +97,14 @@ def score_question(
     """Score the service's JSON answer to one gold question.
 
     `retrieved_sources` are the sources of the retrieved passages in rank order (repeats
-    allowed); `articles` maps document ids to cleaned article text, for citation validity.
-    An abstention is scored as the empty answer.
+    allowed); `articles` maps document ids to cleaned article text, for citation and short
+    answer validity. An abstention is scored as the empty answer. A missing or null
+    `short_answer` (older answers, the LangChain recipe) means the answer has none.
     """
     text = _field(answer, "answer", str)
     abstained = _field(answer, "abstained", bool)
     citations = _citations(answer)
+    short = _short_answer(answer)
     prediction = "" if abstained else strip_citation_markers(text)
     sources = list(retrieved_sources)
     checks = tuple(_check_citation(c, articles) for c in citations)
@@ -110,6 +116,7 @@ def score_question(
         golds=gold.answers,
         gold_sources=gold.sources,
         answer=text,
+        answer_words=answer_word_count(text),
         abstained=abstained,
         grounding=str(answer.get("grounding", "")),
         backend=str(answer.get("backend", "")),
@@ -124,6 +131,11 @@ def score_question(
         exact_match=metrics.exact_match(prediction, gold.answers) if gold.answers else None,
         token_f1=metrics.token_f1(prediction, gold.answers) if gold.answers else None,
         gold_contained=metrics.gold_contained(prediction, gold.answers) if gold.answers else None,
+        short_answer=None if short is None else short["text"],
+        short_answer_contained=_short_answer_contained(gold, abstained, short),
+        short_answer_valid=(
+            None if short is None else metrics.short_answer_valid(short, citations, articles)
+        ),
         citations=checks,
         citation_validity=metrics.mean(float(c.valid) for c in checks),
         citation_precision=metrics.citation_precision(citations, gold.answers, gold.sources),
@@ -137,6 +149,15 @@ def score_question(
 def strip_citation_markers(text: str) -> str:
     """The answer text without its "[n]" citation markers."""
     return " ".join(_CITATION_MARKER.sub(" ", text).split())
+
+
+def answer_word_count(text: str) -> int:
+    """Words of an answer: its whitespace-separated tokens with a letter or digit in them.
+
+    So citation markers and the punctuation they leave alone ("Sarvek [1].") are not words.
+    """
+    tokens = strip_citation_markers(text).split()
+    return sum(any(char.isalnum() for char in token) for token in tokens)
 
 
 def _field(answer: Mapping[str, Any], key: str, kind: type) -> Any:
@@ -154,6 +175,29 @@ def _citations(answer: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     if not all(isinstance(c, Mapping) for c in citations):
         raise ValueError("answer['citations'] must be a list of objects; pass Answer.to_json()")
     return list(citations)
+
+
+def _short_answer(answer: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    short = answer.get("short_answer")
+    if short is None:
+        return None
+    if not isinstance(short, Mapping) or not isinstance(short.get("text"), str):
+        raise ValueError(
+            f"answer['short_answer'] must be null or an object with a string 'text', got "
+            f"{short!r}; pass the service's JSON answer (Answer.to_json())"
+        )
+    return short
+
+
+def _short_answer_contained(
+    gold: GoldQuestion, abstained: bool, short: Mapping[str, Any] | None
+) -> bool | None:
+    """Gold contained in the short answer; False when there is none to check, as for an answer."""
+    if not gold.answers:
+        return None
+    if abstained or short is None:
+        return False
+    return metrics.gold_contained(short["text"], gold.answers)
 
 
 def _check_citation(citation: Mapping[str, Any], articles: Mapping[str, str]) -> CitationCheck:
@@ -212,6 +256,8 @@ def figures(results: Sequence[QuestionResult]) -> dict[str, dict[str, float | in
             "abstained": sum(r.abstained for r in results),
             "correct": sum(r.correct for r in results),
             "citations": sum(len(r.citations) for r in results),
+            "short_answers": sum(r.short_answer is not None for r in results),
+            "verified": sum(_verified(r) for r in results),
         },
         "retrieval": {
             "hit_at_k": metrics.mean(r.hit_at_k for r in results),
@@ -222,8 +268,12 @@ def figures(results: Sequence[QuestionResult]) -> dict[str, dict[str, float | in
         "answers": {
             "exact_match": metrics.mean(r.exact_match for r in results),
             "token_f1": metrics.mean(r.token_f1 for r in results),
-            "gold_contained": metrics.mean(
-                None if r.gold_contained is None else float(r.gold_contained) for r in results
+            "gold_contained": _share(r.gold_contained for r in results),
+            "short_answer_contained": _share(r.short_answer_contained for r in results),
+            "short_answer_validity": _share(r.short_answer_valid for r in results),
+            "wrong_among_verified": metrics.wrong_among_verified(_outcome_row(r) for r in results),
+            "median_words": metrics.percentile(
+                [r.answer_words for r in results if not r.abstained], 50
             ),
         },
         "citations": {
@@ -231,17 +281,27 @@ def figures(results: Sequence[QuestionResult]) -> dict[str, dict[str, float | in
             "precision": metrics.mean(r.citation_precision for r in results),
             "recall": metrics.mean(r.citation_recall for r in results),
         },
-        "abstention": metrics.abstention_scores(_abstention_row(r) for r in results),
+        "abstention": metrics.abstention_scores(_outcome_row(r) for r in results),
         "latency_ms": _latency(results),
     }
 
 
-def _abstention_row(result: QuestionResult) -> dict[str, object]:
+def _outcome_row(result: QuestionResult) -> dict[str, object]:
     return {
         "answerable": result.answerable,
         "abstained": result.abstained,
         "gold_contained": bool(result.gold_contained),
+        "grounding": result.grounding,
     }
+
+
+def _verified(result: QuestionResult) -> bool:
+    return not result.abstained and result.grounding == metrics.VERIFIED
+
+
+def _share(flags: Iterable[bool | None]) -> float | None:
+    """The share of True among the flags that apply (not None)."""
+    return metrics.mean(None if flag is None else float(flag) for flag in flags)
 
 
 def _latency(results: Sequence[QuestionResult]) -> dict[str, float | int | None]:

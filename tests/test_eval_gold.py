@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from eval.gold import GoldFileError, GoldProblem, GoldQuestion, load_gold
+from tests.conftest import shared_path
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -171,3 +172,30 @@ def test_the_shipped_gold_sets_load_without_problems() -> None:
         questions = load_gold(path)
         assert questions, path
         assert all(q.answerable == (q.type != "unanswerable") for q in questions), path
+
+
+def test_fields_beyond_the_gold_format_such_as_a_date_or_note_are_ignored(tmp_path: Path) -> None:
+    path = write_lines(
+        tmp_path,
+        record(date="2024/01/05"),
+        record(id="q2", answers=[], date="2024-06-13", note="its articles are not in this corpus"),
+    )
+    assert load_gold(path) == [
+        GoldQuestion("q1", "Who?", ("X",), (), "single"),
+        GoldQuestion("q2", "Who?", (), (), "unanswerable"),
+    ]
+
+
+def test_extra_fields_do_not_excuse_a_malformed_required_one(tmp_path: Path) -> None:
+    path = write_lines(tmp_path, record(answers="Luke Humphries", date="2024/01/05"))
+    assert problems_of(path) == (GoldProblem(1, "'answers' must be a list of strings, got str"),)
+
+
+def test_the_realtime_qa_dev_gold_set_loads_with_its_answerable_and_unanswerable_questions() -> (
+    None
+):
+    questions = load_gold(shared_path("datasets", "rtqa-2024-dev", "gold.jsonl"))
+    unanswerable = [q for q in questions if not q.answerable]
+    assert (len(questions), len(unanswerable)) == (305, 25)
+    assert all(q.type == "unanswerable" and not q.sources for q in unanswerable)
+    assert all(q.type == "single" and q.sources for q in questions if q.answerable)

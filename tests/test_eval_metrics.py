@@ -21,8 +21,10 @@ from eval.metrics import (
     percentile,
     recall_at_k,
     reciprocal_rank,
+    short_answer_valid,
     source_matches,
     token_f1,
+    wrong_among_verified,
 )
 
 ARTICLE = "Atmar met Lavrov in Moscow on Friday. They talked about trade."
@@ -235,6 +237,7 @@ def test_abstention_scores_on_a_four_question_table() -> None:
         "precision": 0.5,
         "recall": 1.0,
         "answered_wrong_rate": pytest.approx(1 / 3),
+        "false_abstention_rate": pytest.approx(1 / 3),
     }
 
 
@@ -247,6 +250,7 @@ def test_abstention_recall_counts_answered_unanswerable_questions_as_misses() ->
         "precision": 1.0,
         "recall": 0.5,
         "answered_wrong_rate": None,
+        "false_abstention_rate": None,
     }
 
 
@@ -256,12 +260,91 @@ def test_abstention_scores_are_none_when_their_denominators_are_zero() -> None:
         "precision": None,
         "recall": None,
         "answered_wrong_rate": 0.0,
+        "false_abstention_rate": 0.0,
     }
 
 
 def test_an_abstention_row_without_booleans_is_refused() -> None:
     with pytest.raises(ValueError, match="boolean 'abstained'"):
         abstention_scores([{"answerable": True, "abstained": "no", "gold_contained": False}])
+
+
+def test_the_false_abstention_rate_is_the_share_of_answerable_questions_abstained_on() -> None:
+    rows = [
+        {"answerable": True, "abstained": True, "gold_contained": False},
+        {"answerable": True, "abstained": True, "gold_contained": False},
+        {"answerable": True, "abstained": False, "gold_contained": True},
+        {"answerable": True, "abstained": False, "gold_contained": False},
+        {"answerable": False, "abstained": True, "gold_contained": False},  # not counted
+    ]
+    assert abstention_scores(rows)["false_abstention_rate"] == 0.5
+
+
+# --- short answers and grounding ---
+
+# "Lavrov" is ARTICLE[10:16]; the short answer cites the answer's citation number 2.
+SHORT_CITATIONS = [
+    {**cite("They talked about trade.", 38, 62), "n": 1, "document_id": "d2"},
+    {**cite("Atmar met Lavrov", 0, 16), "n": 2, "document_id": "d1"},
+]
+SHORT_ARTICLES = {"d1": ARTICLE, "d2": "Another article."}
+
+
+def short(text: str, citation: object, start: object, end: object) -> dict[str, object]:
+    return {"text": text, "citation": citation, "start": start, "end": end}
+
+
+def test_a_short_answer_that_slices_back_from_its_cited_article_is_valid() -> None:
+    assert short_answer_valid(short("Lavrov", 2, 10, 16), SHORT_CITATIONS, SHORT_ARTICLES)
+
+
+def test_a_short_answer_is_checked_against_the_article_of_the_citation_it_names() -> None:
+    # Right offsets in d1, but citation 1 is of d2, where [10:16] is not "Lavrov".
+    assert not short_answer_valid(short("Lavrov", 1, 10, 16), SHORT_CITATIONS, SHORT_ARTICLES)
+
+
+def test_a_short_answer_naming_no_citation_of_the_answer_is_invalid() -> None:
+    assert not short_answer_valid(short("Lavrov", 3, 10, 16), SHORT_CITATIONS, SHORT_ARTICLES)
+    assert not short_answer_valid(short("Lavrov", None, 10, 16), SHORT_CITATIONS, SHORT_ARTICLES)
+    assert not short_answer_valid(short("Lavrov", True, 10, 16), SHORT_CITATIONS, SHORT_ARTICLES)
+    assert not short_answer_valid(short("Lavrov", 2, 10, 16), SHORT_CITATIONS, {})
+
+
+def test_a_short_answer_needs_its_text_at_integer_offsets_inside_the_article() -> None:
+    assert not short_answer_valid(short("Lavrov", 2, 11, 17), SHORT_CITATIONS, SHORT_ARTICLES)
+    assert not short_answer_valid(short("Lavrov", 2, "10", 16), SHORT_CITATIONS, SHORT_ARTICLES)
+    assert not short_answer_valid(short("", 2, 10, 10), SHORT_CITATIONS, SHORT_ARTICLES)
+    assert not short_answer_valid(short("x", 2, 100, 101), SHORT_CITATIONS, SHORT_ARTICLES)
+
+
+def outcome(
+    answerable: bool, abstained: bool, contained: bool, grounding: str
+) -> dict[str, object]:
+    return {
+        "answerable": answerable,
+        "abstained": abstained,
+        "gold_contained": contained,
+        "grounding": grounding,
+    }
+
+
+def test_wrong_among_verified_counts_only_verified_answers() -> None:
+    rows = [
+        outcome(True, False, True, "verified"),  # right
+        outcome(True, False, False, "verified"),  # wrong: no gold in it
+        outcome(False, False, False, "verified"),  # wrong: nothing to answer
+        outcome(True, False, True, "verified"),  # right
+        outcome(True, False, False, "extractive"),  # not verified
+        outcome(True, False, False, "metadata"),  # not verified
+        outcome(False, True, False, "abstained"),  # abstained
+    ]
+    assert wrong_among_verified(rows) == 0.5
+
+
+def test_wrong_among_verified_is_none_without_a_verified_answer() -> None:
+    rows = [outcome(True, False, False, "extractive"), outcome(True, True, False, "abstained")]
+    assert wrong_among_verified(rows) is None
+    assert wrong_among_verified([]) is None
 
 
 # --- percentiles ---

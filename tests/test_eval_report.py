@@ -118,6 +118,22 @@ def test_the_report_shows_every_figure_in_its_summary_table(sample_run: ReportFi
         assert any(f"| {spec.label} |" in row for row in table_rows), spec.label
 
 
+def test_the_report_shows_short_answer_grounding_and_length_figures(
+    sample_run: ReportFiles,
+) -> None:
+    report = sample_run.report.read_text()
+    assert "| Answers | gold in short answer | 0.500 |" in report
+    assert "| Answers | short answer validity | 0.500 |" in report
+    assert "| Answers | wrong among verified | 0.500 |" in report
+    assert "| Answers | median answer words | 3.0 words |" in report
+    assert "| Abstention | false abstention | 0.000 |" in report
+    assert "| Counts | verified answers | 2 |" in report
+    assert "| Counts | short answers | 2 |" in report
+    breakdown = report.split("## By question type", 1)[1].split("## Worst misses", 1)[0]
+    assert "| median answer words | 3.0 words | n/a |" in breakdown
+    assert "| false abstention | 0.000 | n/a |" in breakdown
+
+
 def test_the_report_defines_every_figure_in_one_line(sample_run: ReportFiles) -> None:
     report = sample_run.report.read_text()
     definitions = report.split("## Definitions", 1)[1]
@@ -141,6 +157,7 @@ def test_worst_misses_show_question_gold_answer_and_citations(sample_run: Report
     assert "### 1. q2: What was the deal worth?" in misses
     assert '- Gold: "1.8 billion"' in misses
     assert "- Answer: 2 billion [1]" in misses
+    assert '- Short answer: "2 billion" (invalid: not verbatim at its offsets)' in misses
     assert "- Token F1: 0.500; first gold source (b.txt) at rank 3" in misses
     assert '  - [1] news/a.txt: "Sarvek is run by" (invalid: not verbatim in its article)' in misses
     assert "q1" not in misses and "q3" not in misses

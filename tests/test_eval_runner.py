@@ -150,6 +150,23 @@ def test_the_human_summary_prints_each_figure_with_its_change() -> None:
     assert "  correct                 1 (Δ -1)" in lines
 
 
+def test_the_human_summary_prints_answer_length_in_words_and_the_new_rates() -> None:
+    summary = {
+        "k": 5,
+        "counts": {"questions": 4, "verified": 3},
+        "answers": {"median_words": 12.5, "wrong_among_verified": 0.25},
+        "abstention": {"false_abstention_rate": None},
+    }
+    changes = {"answers": {"median_words": -2.0}}
+
+    lines = summary_table("llamacpp", summary, changes).splitlines()
+
+    assert "  median answer words     12.5 words (Δ -2.0 words)" in lines
+    assert "  wrong among verified    0.250" in lines
+    assert "  false abstention        n/a" in lines
+    assert "  verified answers        3" in lines
+
+
 def test_malformed_gold_fails_before_any_question_runs(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
