@@ -134,7 +134,10 @@ def score_question(
         short_answer=None if short is None else short["text"],
         short_answer_contained=_short_answer_contained(gold, abstained, short),
         short_answer_valid=(
-            None if short is None else metrics.short_answer_valid(short, citations, articles)
+            # A metadata answer (byline, outlet, date) is no span of the article's text.
+            None
+            if short is None or short.get("field")
+            else metrics.short_answer_valid(short, citations, articles)
         ),
         citations=checks,
         citation_validity=metrics.mean(float(c.valid) for c in checks),

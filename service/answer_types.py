@@ -42,7 +42,7 @@ _DAY = re.compile(r"\d{1,2}(st|nd|rd|th)?")
 # "54-year-old", "aged 54", "54 years old", or an apposition like "Dascal, 54,".
 _AGE = re.compile(r"\b\d{1,3}[- ]years?[- ]old\b|\baged \d{1,3}\b|, \d{2},")
 # "When the talks failed, what did he say?": the question word comes after the clause.
-_LEADING_CLAUSE = re.compile(
+LEADING_CLAUSE = re.compile(
     r"^\s*(when|where|while|if|after|before|once|as)\b[^,?]*,\s*(?=(what|who|whom|whose|which|"
     r"how|why|where|when)\b)",
     re.IGNORECASE,
@@ -55,12 +55,13 @@ def expected_answer_type(question: str) -> str | None:
     'day' is a date asked to the day ("on what date", "which day"); 'date' is any time
     ("when", "what year").
     """
-    q = _LEADING_CLAUSE.sub("", question).lower()
+    q = LEADING_CLAUSE.sub("", question).lower()
     if re.search(r"\bhow old\b|\bwhat age\b|\bat what age\b", q):
         return "age"
     if re.search(
         r"\bhow (many|much|long|far)\b"
-        r"|\b(what|which) (percentage|number|amount|level|rate|share|sum|figure|price)\b",
+        r"|\b(what|which) (percentage|number|amount|level|rate|share|sum|figure|price)\b"
+        r"|\bwhat is the (average |total |new |current )?(price|cost|score|population)\b",
         q,
     ):
         return "number"

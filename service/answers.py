@@ -7,7 +7,10 @@ from typing import Any, Literal
 
 from service.passages import Passage
 
-Grounding = Literal["verified", "extractive", "abstained"]
+# verified: the model's answer is a span that the evidence sentence about the question states;
+# extractive: chosen from the articles without the model; metadata: from an article's byline,
+# outlet or date; abstained: no answer.
+Grounding = Literal["verified", "extractive", "metadata", "abstained"]
 ABSTENTION_TEXT = "The articles don't say."
 
 
@@ -27,6 +30,21 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class ShortAnswer:
+    """The answer in a few words: `text == article_text[start:end]` of citation `citation`.
+
+    An answer from an article's metadata names its `field` (author, outlet, published) and has
+    no offsets: the byline and masthead are not part of the article's text.
+    """
+
+    text: str
+    citation: int
+    start: int | None
+    end: int | None
+    field: str | None = None
+
+
+@dataclass(frozen=True)
 class Answer:
     """A verified answer, or an abstention with the closest passages."""
 
@@ -42,6 +60,7 @@ class Answer:
     reason: str = ""
     standalone_question: str | None = None
     removed_sentences: list[str] = field(default_factory=list)
+    short_answer: ShortAnswer | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The answer as plain JSON types (the API's response body and `ask --json`)."""

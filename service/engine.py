@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -11,6 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from indexer.embedding import Embedder
+from indexer.store import StoredDocument
+from service.answerability import assess_answerability
 from service.answers import (
     ABSTENTION_TEXT,
     Answer,
@@ -18,21 +19,21 @@ from service.answers import (
     Citation,
     FinalEvent,
     Grounding,
+    ShortAnswer,
     TokenEvent,
 )
 from service.backends.base import Backend, ChatMessage, GenerationRequest
-from service.backends.extractive import ExtractiveBackend, select_quotes
 from service.errors import InvalidRequest
-from service.evidence import Evidence, passages_for_prompt, rank_evidence
+from service.evidence import Evidence, rank_evidence
+from service.metadata_answers import metadata_fact, missing_reason, opening_span
 from service.passages import Passage
 from service.prompting import PromptLibrary
+from service.question import profile_question
 from service.retrieval import SearchFilters
+from service.short_answers import SettledSpan, settle_short_answer
 from service.snapshots import StoreSnapshots
-from service.verification import (
-    SupportedSentence,
-    assess_answerability,
-    verify_answer,
-)
+from service.span_scoring import rank_candidates
+from service.spans import sentences_to_show, supporting_sentence
 
 logger = logging.getLogger(__name__)
 
@@ -41,12 +42,16 @@ logger = logging.getLogger(__name__)
 class EngineLimits:
     """Bounds on what one question may ask for."""
 
-    top_k: int = 5
+    top_k: int = 10
     max_top_k: int = 50
     max_question_chars: int = 2000
-    max_answer_tokens: int = 256
-    support_threshold: float = 0.6
-    llm_passages: int = 5
+    # A short answer is a few words; a reply longer than this is cut off.
+    max_answer_tokens: int = 24
+    # Candidate spans listed in the prompt for the model to choose among, and at most as many
+    # evidence sentences (theirs first): reading the prompt is most of a small model's time.
+    shown_candidates: int = 5
+    # Abstain when the best candidate span scores below this (spans.score_candidate).
+    min_short_answer_score: float = 0.0
 
 
 class Engine:
@@ -65,7 +70,6 @@ class Engine:
         self.embedder = embedder
         self.prompts = prompts
         self.limits = limits or EngineLimits()
-        self._extractive = ExtractiveBackend(embedder)
 
     # --- public calls -------------------------------------------------------------------
     def search(
@@ -105,7 +109,20 @@ class Engine:
         clock = _Clock()
         # The question is embedded once, for both the passage search and the evidence ranking.
         query_vector = self.embedder.embed([query])[0]
-        passages = self._retrieve(query, top_k, filters, query_vector)
+        snapshot = self.snapshots.current()
+        passages = snapshot.retriever.search(
+            query, top_k=top_k or self.limits.top_k, filters=filters, query_vector=query_vector
+        )
+        profile = profile_question(query)
+        if profile.metadata is not None and passages:
+            # "Who wrote the article about ...": the byline of the article the question finds.
+            clock.mark("retrieval")
+            document = snapshot.store.get_document(passages[0].document_id)
+            answer = self._from_metadata(question, profile.metadata, document, passages, clock)
+            if standalone_question is not None:
+                answer = _with_standalone(answer, standalone_question)
+            yield FinalEvent(answer)
+            return
         ranked = rank_evidence(query, passages, self.embedder, question_vector=query_vector)
         clock.mark("retrieval")
         verdict = assess_answerability(query, passages, ranked)
@@ -114,22 +131,33 @@ class Engine:
                 self._abstain(question, passages, clock, verdict.reason, standalone_question)
             )
             return
-        # The model reads only the passages with the best evidence: on the embedded backend,
-        # reading the prompt takes most of the answer's time.
-        shown = passages_for_prompt(passages, ranked, self.limits.llm_passages)
+        candidates = rank_candidates(profile, ranked, passages)
+        if not candidates or candidates[0].score < self.limits.min_short_answer_score:
+            reason = (
+                f"no sentence about the question gives the {profile.kind or 'answer'} it asks for"
+            )
+            yield FinalEvent(self._abstain(question, passages, clock, reason, standalone_question))
+            return
+        # The model reads only the best evidence sentences and the candidate spans: a short
+        # prompt, and a job a small model can do (choose the span that answers).
+        listed = candidates[: self.limits.shown_candidates]
+        shown = sentences_to_show(listed, ranked, self.limits.shown_candidates)
         request = GenerationRequest(
-            messages=self.prompts.answer_messages(query, shown),
+            messages=self.prompts.short_answer_messages(query, shown, [c.text for c in listed]),
             max_tokens=self.limits.max_answer_tokens,
             question=query,
-            passages=shown,
+            passages=passages,
+            stop=("\n",),
             evidence=ranked,
+            candidates=candidates,
         )
         pieces: list[str] = []
         for piece in self.backend.generate(request):
             clock.mark_once("first_token")
             pieces.append(piece)
             yield TokenEvent(piece)
-        answer = self._settle(question, query, "".join(pieces), passages, shown, ranked, clock)
+        settled = settle_short_answer("".join(pieces), profile, candidates, ranked, passages)
+        answer = self._answer(question, settled, ranked, clock)
         if standalone_question is not None:
             answer = _with_standalone(answer, standalone_question)
         yield FinalEvent(answer)
@@ -166,64 +194,82 @@ class Engine:
             )
         return question.strip()
 
-    def _settle(
-        self,
-        question: str,
-        query: str,
-        generated: str,
-        passages: list[Passage],
-        shown: list[Passage],
-        ranked: list[Evidence],
-        clock: _Clock,
-    ) -> Answer:
-        # `shown` are the passages the model read, numbered as its [n] markers count them.
-        if self.backend.name == "extractive":
-            kept = _as_supported(select_quotes(ranked, self._extractive.max_sentences))
-            return self._answer(question, kept, "extractive", passages, clock, [])
-        check = verify_answer(
-            generated, query, shown, self.embedder, threshold=self.limits.support_threshold
-        )
-        if check.sentences:
-            return self._answer(
-                question, check.sentences, "verified", passages, clock, check.removed
-            )
-        # Nothing the model wrote could be verified: quote the evidence instead.
-        logger.info("no generated sentence was supported; falling back to quoting")
-        kept = _as_supported(select_quotes(ranked, self._extractive.max_sentences))
-        return self._answer(question, kept, "extractive", passages, clock, check.removed)
-
     def _answer(
         self,
         question: str,
-        kept: Sequence[SupportedSentence],
-        grounding: Grounding,
-        passages: list[Passage],
+        settled: SettledSpan,
+        ranked: list[Evidence],
         clock: _Clock,
-        removed: list[str],
     ) -> Answer:
-        numbering: dict[tuple[str, int], int] = {}
-        citations: list[Citation] = []
-        parts: list[str] = []
-        for sentence in kept:
-            e = sentence.evidence
-            # One citation per quoted span: overlapping chunks can hold the same sentence.
-            key = (e.passage.document_id, e.start)
-            if key not in numbering:
-                numbering[key] = len(citations) + 1
-                citations.append(_citation(numbering[key], e, sentence.support))
-            parts.append(f"{sentence.text} [{numbering[key]}]")
+        # The short answer leads; then the best evidence sentence on the question, which is
+        # the span's own sentence or the one the reader most needs beside it.
+        span = settled.candidate
+        llm = self.backend.name != "extractive"
+        grounding: Grounding = "verified" if settled.verified and llm else "extractive"
+        citations = [_citation(1, span.evidence, span.score)]
+        best = ranked[0] if ranked else span.evidence
+        if (best.passage.document_id, best.start) != (
+            span.evidence.passage.document_id,
+            span.evidence.start,
+        ):
+            citations.append(_citation(2, best, best.score))
+        support = supporting_sentence(citations[-1].quote)
+        text = f"{span.text} [1]"
+        if support.strip() != span.text:
+            text += f". {support} [{citations[-1].n}]"
+        removed = [settled.rejected_reply] if llm and settled.rejected_reply else []
         clock.mark("total")
         return Answer(
             question=question,
-            answer=" ".join(parts),
+            answer=text,
             abstained=False,
             grounding=grounding,
             citations=citations,
-            related=[] if citations else passages,
+            related=[],
             backend=self.backend.name,
             model=self.backend.model,
             timings_ms=clock.timings(),
             removed_sentences=removed,
+            short_answer=ShortAnswer(span.text, 1, span.start, span.end),
+        )
+
+    def _from_metadata(
+        self,
+        question: str,
+        field: str,
+        document: StoredDocument,
+        passages: list[Passage],
+        clock: _Clock,
+    ) -> Answer:
+        info = document.info
+        fact = metadata_fact(info, field)
+        if fact is None:
+            return self._abstain(question, passages, clock, missing_reason(field, info.title), None)
+        start, end = opening_span(document.text)
+        top = passages[0]
+        citation = Citation(
+            n=1,
+            document_id=info.id,
+            source=info.source,
+            title=info.title,
+            published=info.published,
+            quote=document.text[start:end],
+            start=start,
+            end=end,
+            score=top.score,
+        )
+        clock.mark("total")
+        return Answer(
+            question=question,
+            answer=f"{fact.value} [1] ({fact.provenance}).",
+            abstained=False,
+            grounding="metadata",
+            citations=[citation],
+            related=[],
+            backend=self.backend.name,
+            model=self.backend.model,
+            timings_ms=clock.timings(),
+            short_answer=ShortAnswer(fact.value, 1, None, None, field),
         )
 
     def _abstain(
@@ -249,11 +295,6 @@ class Engine:
             reason=reason,
             standalone_question=standalone,
         )
-
-
-def _as_supported(evidence: Sequence[Evidence]) -> list[SupportedSentence]:
-    # A quoted sentence is its own evidence; strip a trailing marker-like bracket if any.
-    return [SupportedSentence(re.sub(r"\s+", " ", e.text), e, 1.0) for e in evidence]
 
 
 def _citation(n: int, e: Evidence, support: float) -> Citation:

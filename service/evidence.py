@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -27,7 +27,7 @@ LEXICAL_WEIGHT = 0.4
 ANSWER_TYPE_BONUS = 0.15
 PASSAGE_RANK_BONUS = 0.05
 # Sentences embedded per question (the rest are ranked out by the cheap terms-and-rank score).
-MAX_EMBEDDED_SENTENCES = 8
+MAX_EMBEDDED_SENTENCES = 24
 
 
 @dataclass(frozen=True)
@@ -156,53 +156,6 @@ def rank_evidence(
             )
         )
     return sorted(ranked, key=lambda e: e.score, reverse=True)
-
-
-def passages_for_prompt(
-    passages: Sequence[Passage], ranked: Sequence[Evidence], limit: int
-) -> list[Passage]:
-    """At most `limit` passages for a model to read: those holding the best evidence first.
-
-    Chunks of one article that overlap are shown as one passage spanning both: adjacent chunks
-    share sentences, and a small local model's answer time is mostly reading its prompt.
-    """
-    chosen: dict[int, Passage] = {}
-    for passage in [e.passage for e in ranked] + list(passages):
-        if len(chosen) == limit:
-            break
-        chosen.setdefault(passage.chunk_id, passage)
-    shown: list[Passage] = []
-    for passage in chosen.values():
-        touching = [i for i, earlier in enumerate(shown) if _overlap(earlier, passage)]
-        if not touching:
-            shown.append(passage)
-            continue
-        # A chunk may bridge two shown passages: all become one, where the first stood.
-        for i in touching:
-            passage = _spanning(shown[i], passage)
-        shown[touching[0]] = passage
-        shown = [p for i, p in enumerate(shown) if i not in touching[1:]]
-    return shown
-
-
-def _overlap(a: Passage, b: Passage) -> bool:
-    return a.document_id == b.document_id and a.start < b.end and b.start < a.end
-
-
-def _spanning(a: Passage, b: Passage) -> Passage:
-    # One passage over the union of two overlapping spans of the same article; the text is
-    # still article_text[start:end], so quotes from it stay verbatim.
-    first, second = (a, b) if a.start <= b.start else (b, a)
-    text = first.text
-    if second.end > first.end:
-        text += second.text[first.end - second.start :]
-    return replace(
-        a,
-        text=text,
-        start=first.start,
-        end=max(first.end, second.end),
-        score=max(a.score, b.score),
-    )
 
 
 def cosine_matrix(embedder: Embedder, left: Sequence[str], right: Sequence[str]) -> np.ndarray:

@@ -49,8 +49,6 @@ def engine_for(settings: Settings, backend: Backend | None = None) -> Engine:
         max_top_k=settings.max_top_k,
         max_question_chars=settings.max_question_chars,
         max_answer_tokens=settings.max_answer_tokens,
-        llm_passages=settings.llm_passages,
-        support_threshold=settings.support_threshold,
     )
     return Engine(
         snapshots,

@@ -8,11 +8,9 @@ from pathlib import Path
 
 from service.backends.base import ChatMessage
 from service.errors import PromptNotFound
-from service.passages import Passage
+from service.evidence import Evidence
 
 DEFAULT_PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
-# Sources are fenced in <source> tags; a passage must not be able to close the fence early.
-_FENCE_CLOSE = "</source"
 
 
 class PromptLibrary:
@@ -30,24 +28,27 @@ class PromptLibrary:
         """The text of prompts/NAME.txt."""
         return _read(self.directory / f"{name}.txt")
 
-    def answer_messages(self, question: str, passages: Sequence[Passage]) -> list[ChatMessage]:
-        """The chat prompt asking for a cited answer from numbered passages."""
-        sources = "\n\n".join(
-            self.template("source")
+    def short_answer_messages(
+        self, question: str, evidence: Sequence[Evidence], candidates: Sequence[str]
+    ) -> list[ChatMessage]:
+        """The chat prompt asking for a short answer from numbered evidence sentences."""
+        sentences = "\n".join(
+            self.template("evidence_sentence")
             .format(
                 n=n,
-                title=_attribute(p.title or p.source),
-                published=_attribute(p.published or "unknown"),
-                text=p.text.replace(_FENCE_CLOSE, "< /source"),
+                title=_attribute(e.passage.title or e.passage.source),
+                published=_attribute(e.passage.published or "date unknown"),
+                text=" ".join(e.text.split()),
             )
             .strip()
-            for n, p in enumerate(passages, start=1)
+            for n, e in enumerate(evidence, start=1)
+        )
+        user = self.template("short_answer").format(
+            sentences=sentences, candidates="; ".join(candidates), question=question
         )
         return [
-            ChatMessage("system", self.template("answer_system").strip()),
-            ChatMessage(
-                "user", self.template("answer").format(sources=sources, question=question).strip()
-            ),
+            ChatMessage("system", self.template("short_answer_system").strip()),
+            ChatMessage("user", user.strip()),
         ]
 
     def condense_messages(self, history: Sequence[ChatMessage], question: str) -> list[ChatMessage]:

@@ -24,6 +24,7 @@ STOPWORDS = frozenset(
 # dots, commas and apostrophes join them (4.2, 50,000, U.S, Pakistan's).
 _WORD = re.compile(r"[A-Za-z0-9]+(?:[.,'’][A-Za-z0-9]+)*")
 _NUMBER = re.compile(r"\d")
+_INITIALS = re.compile(r"([a-z]\.)+[a-z]\.?")
 
 
 def words(text: str) -> list[str]:
@@ -42,6 +43,8 @@ def normalize_word(word: str) -> str:
     w = word.lower().replace("’", "'")
     if w.endswith("'s"):
         w = w[:-2]
+    if _INITIALS.fullmatch(w):
+        return w.replace(".", "")  # "U.S" is "US"
     if _NUMBER.search(w):
         return w.replace(",", "")  # 50,000 and 50000 are the same number
     return str(_stemmer().stemWord(w))

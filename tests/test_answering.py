@@ -13,13 +13,16 @@ from service.answers import Answer, FinalEvent, TokenEvent
 from service.backends.base import GenerationRequest
 from service.backends.extractive import ExtractiveBackend
 from service.backends.ollama import OllamaBackend
-from service.engine import Engine
+from service.engine import Engine, EngineLimits
 from service.errors import InvalidRequest
 from service.evidence import rank_evidence
 from service.factory import engine_for
 from service.prompting import PromptLibrary
+from service.question import profile_question
 from service.retrieval import Retriever, SearchFilters
 from service.settings import Settings
+from service.span_scoring import rank_candidates
+from service.spans import sentences_to_show
 from tests.conftest import REPO, TEST_DATA, build_store
 from tests.fake_ollama import FakeOllama
 from tests.test_indexing import footnote
@@ -179,28 +182,29 @@ def test_the_per_document_cap_reaches_past_the_first_candidates(
     assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
 
 
-def test_the_model_reads_only_the_passages_with_the_best_evidence(
+def test_the_model_chooses_among_candidates_and_its_reply_is_checked_against_them(
     sample_settings: Settings, embedder: Any
 ) -> None:
-    # The Ollama server is the one thing faked (at its wire); retrieval, ranking and
-    # verification are real. The model is given two passages and cites the first one it read.
+    # The Ollama server is the one thing faked (at its wire); retrieval, ranking, candidate
+    # spans and the check of the reply are real.
     question = "Who heads the Calmoran company that won the North Quay terminal concession?"
-    settings = sample_settings.model_copy(update={"llm_passages": 2})
-    reader = engine_for(settings, backend=ExtractiveBackend(embedder))
-    passages = reader.search(question)
-    ranked = rank_evidence(question, passages, embedder)
-    best = ranked[0]
+    extractive = engine_for(sample_settings, backend=ExtractiveBackend(embedder)).ask(question)
+    assert extractive.short_answer is not None
+    best = extractive.short_answer.text
     with FakeOllama() as fake:
-        fake.script.reply = [best.text, " [1]"]
+        fake.script.reply = [f"{best} ", "[1]"]
         backend = OllamaBackend(model="llama3.2", host=fake.url)
-        answer = engine_for(settings, backend=backend).ask(question)
-        (body,) = fake.bodies("/api/chat")
+        agreed = engine_for(sample_settings, backend=backend).ask(question)
+        fake.script.reply = ["Adela Korvin"]  # a true name of the same articles, another role
+        refused = engine_for(sample_settings, backend=backend).ask(question)
+        body = fake.bodies("/api/chat")[0]
     prompt = "\n".join(m["content"] for m in body["messages"])
-    assert prompt.count("<source id=") == 2
-    assert best.passage.text in prompt
-    assert answer.grounding == "verified"
-    assert answer.citations[0].document_id == best.passage.document_id
-    assert answer.citations[0].start == best.start
+    assert f"Possible answers: {best};" in prompt
+    assert prompt.count("\n[") <= EngineLimits().shown_candidates  # few sentences: fast
+    assert agreed.short_answer == extractive.short_answer
+    assert agreed.removed_sentences == []
+    assert refused.short_answer == extractive.short_answer
+    assert refused.grounding == "extractive" and refused.removed_sentences == ["Adela Korvin"]
 
 
 def test_a_llama_reply_does_not_depend_on_the_prompt_before(
@@ -217,10 +221,14 @@ def test_a_llama_reply_does_not_depend_on_the_prompt_before(
         (REPO / "eval" / "data" / "sample-news.gold.jsonl").read_text(encoding="utf-8").splitlines()
     )
     questions = [json.loads(line)["question"] for line in gold[:12]]
-    requests = [
-        GenerationRequest(prompts.answer_messages(q, retriever.search(q, top_k=5)), max_tokens=48)
-        for q in questions
-    ]
+    requests = []
+    for q in questions:
+        passages = retriever.search(q, top_k=10)
+        ranked = rank_evidence(q, passages, embedder)
+        spans = rank_candidates(profile_question(q), ranked, passages)[:5]
+        shown = sentences_to_show(spans, ranked, 5)
+        messages = prompts.short_answer_messages(q, shown, [c.text for c in spans])
+        requests.append(GenerationRequest(messages, max_tokens=24))
     cold = []
     for request in requests:
         llama_backend._llama().reset()

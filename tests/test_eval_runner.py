@@ -81,7 +81,7 @@ def test_a_run_writes_every_report_file(first_run: tuple[Path, dict[str, Any]]) 
     assert (
         (report / "report.md")
         .read_text(encoding="utf-8")
-        .startswith("# Footnote eval: extractive\n\n6 questions; k = 5; backend: extractive")
+        .startswith("# Footnote eval: extractive\n\n6 questions; k = 10; backend: extractive")
     )
 
 

@@ -155,17 +155,36 @@ class CitationResponse(BaseModel):
     score: float = Field(description="How strongly the quote supports its answer sentence.")
 
 
+class ShortAnswerResponse(BaseModel):
+    """The answer in a few words: `text == article_text[start:end]` of the cited article."""
+
+    text: str = Field(description="A name, number, date or short phrase, verbatim.")
+    citation: int = Field(description="The n of the citation whose article holds the span.")
+    start: int | None = Field(
+        description="Offset of the span in that article's cleaned text (null for metadata)."
+    )
+    end: int | None = Field(description="End offset (exclusive) of the span (null for metadata).")
+    field: str | None = Field(
+        None,
+        description="For an answer from the article's metadata: author, outlet or published.",
+    )
+
+
 class AnswerResponse(BaseModel):
     """A verified answer with numbered citations, or an abstention with the closest passages."""
 
     question: str = Field(description="The question as asked.")
     answer: str = Field(description="The answer text with [n] markers, or the abstention text.")
     abstained: bool = Field(description="True when the articles do not support an answer.")
-    grounding: Literal["verified", "extractive", "abstained"] = Field(
+    grounding: Literal["verified", "extractive", "metadata", "abstained"] = Field(
         description=(
-            "verified: the model's sentences passed citation checks; extractive: the answer "
-            "quotes the articles; abstained: no answer."
+            "verified: the model's answer is a span that the cited sentence about the question "
+            "states; extractive: chosen from the articles without the model; metadata: from "
+            "an article's byline, outlet or date; abstained: no answer."
         )
+    )
+    short_answer: ShortAnswerResponse | None = Field(
+        None, description="The answer in a few words, cited; null for an abstention."
     )
     citations: list[CitationResponse] = Field(description="The sources the [n] markers name.")
     related: list[PassageResponse] = Field(

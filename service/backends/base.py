@@ -8,6 +8,7 @@ from typing import Literal, Protocol
 
 from service.evidence import Evidence
 from service.passages import Passage
+from service.spans import SpanCandidate
 
 Role = Literal["system", "user", "assistant"]
 
@@ -37,6 +38,9 @@ class GenerationRequest:
     # backend quotes from it instead of embedding the sentences again. It covers every retrieved
     # passage (`Evidence.n` counts those), of which `passages` are the ones a model reads.
     evidence: Sequence[Evidence] | None = None
+    # Candidate short answers, best first, when the prompt asks the model to choose among
+    # them: the extractive backend answers with the best one.
+    candidates: Sequence[SpanCandidate] | None = None
 
 
 class Backend(Protocol):

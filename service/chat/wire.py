@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from service.answers import Answer, Citation
+from service.answers import Answer, Citation, ShortAnswer
 from service.chat.errors import ServiceFailed
 from service.passages import Passage
 
@@ -48,6 +48,8 @@ def answer_from_json(body: Mapping[str, Any]) -> Answer:
         related = [Passage(**_known_fields(Passage, p)) for p in body.get("related") or []]
         fields = _known_fields(Answer, body)
         fields.update(citations=citations, related=related)
+        short = body.get("short_answer")
+        fields["short_answer"] = ShortAnswer(**_known_fields(ShortAnswer, short)) if short else None
         fields.setdefault("timings_ms", {})
         return Answer(**fields)
     except (TypeError, AttributeError) as exc:  # a missing field, or a list where a dict was

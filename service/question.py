@@ -1,0 +1,122 @@
+"""A question analysed once: its terms, the kind of answer it wants, and what it names.
+
+Retrieval, evidence ranking, short-answer selection and verification all read this profile
+instead of each re-deriving the question's terms and type from its text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from service.answer_types import LEADING_CLAUSE as _LEADING_CLAUSE
+from service.answer_types import expected_answer_type
+from service.terms import STOPWORDS, KeyTerms, key_terms, normalize_word, term_set, words
+
+# "Which general ...", "what company ...": the noun after the question word says what kind of
+# thing the answer is, and articles often put that noun beside the answer ("Gen. X", "the
+# automaker Ford"). Words here follow "which/what" without naming a kind of thing.
+_NOT_A_TARGET = frozenset(
+    """is was are were did does do has have had will would can could should of kind type sort
+    the a an""".split()  # noqa: SIM905 - a word list reads best as text
+)
+# Most "which X" questions in news are answered by a name ("which country" -> "Belgium");
+# these targets are answered by a lowercase phrase as often ("which weather event" -> "extreme
+# heat", "what charge" -> "official misconduct").
+PHRASE_TARGETS = frozenset(
+    """event charge charges crime offense offence type kind sort item product ingredient food
+    dish drink animal species disease illness condition weather sport activity method reason
+    cause role issue problem sphere area field policy measure law rule job position
+    material substance technology device feature service word phrase term color colour
+    shape size part body organ symptom treatment drug medication""".split()  # noqa: SIM905
+)
+_WHICH = re.compile(r"\b(?:which|what)\s+(\S)", re.IGNORECASE)
+# Questions about an article rather than about the news it reports.
+_AUTHOR = re.compile(r"\bwho (wrote|authored|penned|reported)\b|\bwho is the (author|writer)\b")
+_OUTLET = re.compile(
+    r"\b(which|what) (outlet|publication|newspaper|news outlet|news site|website|paper)\b"
+    r"[^?]*\b(publish|report|run|carr|print)",
+)
+_PUBLISHED = re.compile(
+    r"\bwhen (was|were|did)\b[^?]*\b(published|posted|written|updated|last updated)\b"
+    r"|\b(what|which) (date|day)\b[^?]*\b(published|posted|updated)\b"
+)
+
+
+@dataclass(frozen=True)
+class QuestionProfile:
+    """What a question asks, worked out once for every stage of answering."""
+
+    text: str
+    terms: KeyTerms
+    # Every normalized word of the question: a span made only of these repeats the question.
+    asked: frozenset[str]
+    # 'age', 'number', 'date', 'day', 'name' or None (see answer_types.expected_answer_type).
+    kind: str | None
+    # The noun after "which"/"what" ("general", "country"), normalized; None if none.
+    target: str | None
+    # True when the target noun names a kind of thing whose answers are names.
+    wants_name: bool
+    # 'author', 'outlet' or 'published' for questions about an article itself; else None.
+    metadata: str | None
+    # The question word that sets the answer's kind ("who", "where", "which", "how"...).
+    wh: str | None
+
+
+def profile_question(text: str) -> QuestionProfile:
+    """Analyse `text` once: terms, expected answer kind, the target noun, metadata asked."""
+    kind = expected_answer_type(text)
+    target = _target_noun(text)
+    wants_name = kind == "name" or (target is not None and target not in _PHRASE_STEMS)
+    return QuestionProfile(
+        text=text,
+        terms=key_terms(text),
+        asked=term_set(text),
+        kind=kind,
+        target=target,
+        wants_name=wants_name,
+        metadata=_metadata_asked(text),
+        wh=_question_word(text),
+    )
+
+
+_WH = re.compile(r"\b(who|whom|whose|where|when|which|what|how|why)\b", re.IGNORECASE)
+
+
+def _question_word(text: str) -> str | None:
+    match = _WH.search(_LEADING_CLAUSE.sub("", text))
+    return match.group(1).lower() if match else None
+
+
+def _target_noun(text: str) -> str | None:
+    match = _WHICH.search(text)
+    if match is None:
+        return None
+    # "which US government department is ...": capitalised modifiers are skipped, and the
+    # noun is the last of at most two lowercase words ("weather event", "tech giant"); a
+    # participle ("which general commanding ...") already starts the rest of the question.
+    nouns: list[str] = []
+    for word in words(text[match.start(1) :])[:5]:
+        lowered = word.lower()
+        if word[0].isupper() or (lowered in _NOT_A_TARGET and not nouns):
+            continue
+        if lowered in _NOT_A_TARGET or lowered in STOPWORDS or re.search(r"(ing|ed)$", lowered):
+            break
+        nouns.append(lowered)
+        if len(nouns) == 2:
+            break
+    return normalize_word(nouns[-1]) if nouns else None
+
+
+def _metadata_asked(text: str) -> str | None:
+    lowered = text.lower()
+    if _AUTHOR.search(lowered):
+        return "author"
+    if _OUTLET.search(lowered):
+        return "outlet"
+    if _PUBLISHED.search(lowered):
+        return "published"
+    return None
+
+
+_PHRASE_STEMS = frozenset(normalize_word(w) for w in PHRASE_TARGETS)

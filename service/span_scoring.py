@@ -1,0 +1,235 @@
+"""Score candidate short answers: named features of a span, weighed by fitted weights.
+
+Each candidate span (see spans.py) is described by a few features of what the question asks
+and where the span stands: the kind of answer, how near it is to the question's words, whether
+the noun after "which" stands beside it, how many retrieved articles state it, how rare its
+sentence is as evidence. The score is the weighted sum
+(a linear ranker). WEIGHTS were set by hand on the sample-news set and checked on the
+others; `benchmarks/fit_span_weights.py` fits them on half of several gold sets and reports
+the other half: fitted weights have not yet beaten these on all sets at once (see the README).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+from service.evidence import Evidence, coverage
+from service.passages import Passage
+from service.question import QuestionProfile
+from service.sentences import sentence_spans
+from service.spans import (
+    MAX_SPAN_TOKENS,
+    TITLES,
+    SpanCandidate,
+    Token,
+    asked_in_question,
+    candidate_spans,
+    tokens_of,
+)
+from service.terms import STOPWORDS, term_set
+
+# A further article agrees only where it states the span in a sentence holding this share of
+# the question's terms: a place or party named everywhere is no answer to everything.
+AGREEMENT_COVERAGE = 0.3
+MAX_AGREEING_DOCUMENTS = 3
+# Proximity sums 1/distance over the question's words in the sentence, up to this.
+MAX_PROXIMITY = 2.0
+_SPEECH = frozenset({"said", "says", "told", "wrote", "added", "announced", "stated"})
+_PERSON_QUESTION_WORDS = frozenset({"who", "whom", "whose"})
+_PLACE_PREPOSITIONS = frozenset({"in", "at", "from", "near", "across", "throughout", "outside"})
+_YEAR = re.compile(r"(1[89]|20)\d{2}")
+
+FEATURES = (
+    "evidence",  # the sentence's evidence score (evidence.rank_evidence)
+    "kind_match",  # a number or date where one is asked for
+    "name_for_name",  # a name where the question's noun names a kind of thing
+    "phrase_for_name",  # a lowercase phrase there
+    "untyped_name",  # a name for a question that sets no kind
+    "untyped_other",  # a phrase or number for such a question
+    "near_content",  # closeness to the question's content words (the relation asked about)
+    "near_names",  # closeness to the question's names and numbers (the topic)
+    "target_beside",  # the noun after "which" beside it ("General John Nicholson")
+    "person_for_who",  # titled or speaking name for "who"
+    "place_for_who",  # a name after "in"/"at"/"from" for "who" (most often a place)
+    "place_for_where",  # the same for "where"
+    "agreement",  # further articles stating it in a sentence about the question
+    "question_overlap",  # share of its words that the question has
+    "long_span",  # tokens past MAX_SPAN_TOKENS
+)
+# Fitted weights (benchmarks/fit_span_weights.py); each multiplies the feature of that name.
+WEIGHTS: Mapping[str, float] = {
+    "evidence": 1.0,
+    "kind_match": 1.0,
+    "name_for_name": 0.5,
+    "phrase_for_name": -0.3,
+    "untyped_name": 0.0,
+    "untyped_other": 0.0,
+    "near_content": 0.5,
+    "near_names": 0.2,
+    "target_beside": 0.4,
+    "person_for_who": 0.4,
+    "place_for_who": -0.4,
+    "place_for_where": 0.4,
+    "agreement": 0.25,
+    "question_overlap": -0.5,
+    "long_span": -0.1,
+}
+
+
+def rank_candidates(
+    profile: QuestionProfile,
+    ranked: Sequence[Evidence],
+    passages: Sequence[Passage],
+    weights: Mapping[str, float] = WEIGHTS,
+) -> list[SpanCandidate]:
+    """Candidate short answers, best first; one per distinct text (its best occurrence)."""
+    best: dict[str, SpanCandidate] = {}
+    for candidate in candidate_spans(profile, ranked):
+        features = span_features(profile, candidate, passages)
+        if features is None:
+            continue
+        score = sum(weights[name] * value for name, value in features.items())
+        key = candidate.text.lower()
+        if key not in best or score > best[key].score:
+            documents = int(features["agreement"]) + 1
+            best[key] = replace(candidate, score=round(score, 4), documents=documents)
+    return sorted(best.values(), key=lambda c: c.score, reverse=True)
+
+
+def score_candidate(
+    profile: QuestionProfile,
+    candidate: SpanCandidate,
+    passages: Sequence[Passage],
+    weights: Mapping[str, float] = WEIGHTS,
+) -> float | None:
+    """The candidate's score, or None when it cannot be the kind of answer asked for."""
+    features = span_features(profile, candidate, passages)
+    if features is None:
+        return None
+    return sum(weights[name] * value for name, value in features.items())
+
+
+def span_features(
+    profile: QuestionProfile,
+    candidate: SpanCandidate,
+    passages: Sequence[Passage],
+) -> dict[str, float] | None:
+    """The FEATURES of a candidate, or None when it is not of a kind the question allows."""
+    typed = _kind_features(profile, candidate)
+    if typed is None:
+        return None
+    tokens = tokens_of(candidate.evidence.text)
+    offset = candidate.start - candidate.evidence.start
+    inside = [i for i, t in enumerate(tokens) if offset <= t.start < offset + len(candidate.text)]
+    if not inside:
+        return None
+    lo, hi = inside[0], inside[-1] + 1
+    span = tokens[lo:hi]
+    content = [t for t in span if t.text.lower() not in STOPWORDS]
+    near_content, near_names = _proximity(tokens, lo, hi, profile)
+    after_place = lo > 0 and tokens[lo - 1].text.lower() in _PLACE_PREPOSITIONS
+    is_name = candidate.kind == "name"
+    who = profile.wh in _PERSON_QUESTION_WORDS
+    agreeing = documents_stating(candidate.text, passages, profile)
+    return {
+        **typed,
+        "evidence": candidate.evidence.score,
+        "near_content": near_content,
+        "near_names": near_names,
+        "target_beside": float(
+            profile.target is not None and _target_beside(tokens, lo, hi, profile.target)
+        ),
+        "person_for_who": float(who and is_name and _person_like(tokens, lo, hi)),
+        "place_for_who": float(who and is_name and after_place),
+        "place_for_where": float(profile.wh == "where" and is_name and after_place),
+        "agreement": float(min(max(agreeing - 1, 0), MAX_AGREEING_DOCUMENTS)),
+        "question_overlap": sum(asked_in_question(t, profile) for t in content)
+        / max(len(content), 1),
+        "long_span": float(max(0, len(span) - MAX_SPAN_TOKENS)),
+    }
+
+
+def documents_stating(text: str, passages: Sequence[Passage], profile: QuestionProfile) -> int:
+    """How many of the passages' articles state `text` (whole words, any case) in a sentence
+    about the question (AGREEMENT_COVERAGE of its terms)."""
+    pattern = _whole_words(text)
+    asked = profile.terms.every
+    agreeing: set[str] = set()
+    for passage in passages:
+        if passage.document_id in agreeing or not pattern.search(passage.text):
+            continue
+        for s, e in sentence_spans(passage.text):
+            sentence = passage.text[s:e]
+            if pattern.search(sentence) and (
+                not asked or coverage(asked, term_set(sentence)) >= AGREEMENT_COVERAGE
+            ):
+                agreeing.add(passage.document_id)
+                break
+    return len(agreeing)
+
+
+def _whole_words(text: str) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)" + re.escape(text) + r"(?!\w)", re.IGNORECASE)
+
+
+_KINDS = ("kind_match", "name_for_name", "phrase_for_name", "untyped_name", "untyped_other")
+
+
+def _kind_features(profile: QuestionProfile, candidate: SpanCandidate) -> dict[str, float] | None:
+    """One-hot of how the span's kind fits the question's; None when it cannot fit."""
+    kind = profile.kind
+    if kind in ("number", "age"):
+        fits = candidate.kind == "number" and not _YEAR.fullmatch(candidate.text.strip())
+        return _one_hot("kind_match") if fits else None
+    if kind in ("date", "day"):
+        if candidate.kind != "date":
+            return None
+        if kind == "day" and not re.search(r"[A-Za-z]", candidate.text):
+            return None  # a lone year is no day
+        return _one_hot("kind_match")
+    if candidate.kind == "date":
+        return None  # "Tuesday" answers no question but "when"
+    if profile.wants_name:
+        if candidate.kind == "name":
+            return _one_hot("name_for_name")
+        if kind is None and candidate.kind == "phrase":
+            return _one_hot("phrase_for_name")
+        return None
+    if kind is not None:
+        return None
+    return _one_hot("untyped_name" if candidate.kind == "name" else "untyped_other")
+
+
+def _one_hot(name: str) -> dict[str, float]:
+    return {k: float(k == name) for k in _KINDS}
+
+
+def _proximity(
+    tokens: Sequence[Token], lo: int, hi: int, profile: QuestionProfile
+) -> tuple[float, float]:
+    """Sums of 1/distance to the question's content words, and to its names and numbers."""
+    nearest: dict[str, int] = {}
+    for i, t in enumerate(tokens):
+        if lo <= i < hi or t.norm not in profile.terms.every:
+            continue
+        distance = (lo - i) if i < lo else (i - hi + 1)
+        nearest[t.norm] = min(distance, nearest.get(t.norm, distance))
+    content = sum(1 / d for term, d in nearest.items() if term not in profile.terms.specific)
+    names = sum(1 / d for term, d in nearest.items() if term in profile.terms.specific)
+    return min(content, MAX_PROXIMITY), min(names, MAX_PROXIMITY)
+
+
+def _person_like(tokens: Sequence[Token], lo: int, hi: int) -> bool:
+    """A title in or just before the name, or speech just after it."""
+    around = [t.text.lower() for t in tokens[max(0, lo - 2) : hi]]
+    titled = any(w.split("-")[0] in TITLES for w in around)
+    speaks = any(t.text.lower() in _SPEECH for t in tokens[hi : hi + 2])
+    return titled or speaks
+
+
+def _target_beside(tokens: Sequence[Token], lo: int, hi: int, target: str) -> bool:
+    near = list(tokens[max(0, lo - 3) : lo]) + list(tokens[hi : hi + 2])
+    near += [t for t in tokens[lo:hi] if t.norm == target]
+    return any(t.norm == target or t.norm.rstrip("s") == target for t in near)

@@ -1,0 +1,303 @@
+"""Short answers: the span of an evidence sentence that answers the question.
+
+Candidates are names, quantities, dates and short phrases in the best evidence sentences. Each
+is scored on what the question asks for (its kind and the noun after "which"), how close it
+stands to the question's own words in its sentence, how many retrieved articles state it, and
+how good its sentence is as evidence; a span made of the question's own words never answers it.
+Every candidate is a verbatim span of its article: `text == article_text[start:end]`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from service.answer_types import MONTHS, NUMBER_WORDS, WEEKDAYS
+from service.evidence import Evidence
+from service.question import QuestionProfile
+from service.terms import STOPWORDS, normalize_word
+
+# Evidence sentences whose spans are considered, best first (rank_evidence's order).
+CANDIDATE_SENTENCES = 12
+# Letters a name must share with one of the question's for both to be one root ("Pakistani").
+ROOT_LETTERS = 5
+# A short answer is normally a name, number or date: long spans are rarely the answer.
+MAX_SPAN_TOKENS = 6
+
+_TOKEN = re.compile(r"[$£€]?[A-Za-z0-9]+(?:[.,'’&-][A-Za-z0-9]+)*%?")
+_CONNECTORS = frozenset({"of", "the", "and", "for", "de", "&", "on", "in"})
+_SCALE = frozenset({"million", "billion", "trillion", "thousand", "percent", "per", "cent"})
+_CALENDAR = frozenset(MONTHS + WEEKDAYS)
+# "Jan. 4": abbreviated months and weekdays are dates, not names.
+_CALENDAR_SHORT = frozenset(
+    """jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat
+    sun""".split()  # noqa: SIM905
+)
+# Words of rank or role: they make a name look like a person's, and are no answer alone.
+TITLES = frozenset(
+    """president minister admiral general gen secretary senator sen rep representative governor
+    gov mayor chief ceo director spokesman spokeswoman spokesperson judge justice prime mr mrs
+    ms dr prof king queen prince princess pope coach actor actress singer rapper star officer
+    commander captain capt lieutenant lt sergeant sgt colonel col chairman chairwoman chair
+    founder leader mp lawmaker attorney detective sheriff chancellor ambassador""".split()  # noqa: SIM905
+)
+_YEAR = re.compile(r"(1[89]|20)\d{2}")
+_DAY = re.compile(r"\d{1,2}(st|nd|rd|th)?")
+# "WASHINGTON (AP) -", "VT-HARNAU:": a dateline starts a sentence but says nothing about it.
+_DATELINE = re.compile(r"^[A-Z][A-Z .,'-]{2,}(\([A-Za-z]+\))?\s*[:\u2014\u2013-]+\s*")
+
+
+@dataclass(frozen=True)
+class Token:
+    """A word of a sentence with its offsets into the sentence."""
+
+    text: str
+    start: int
+    end: int
+    # Only whitespace separates it from the word before: a name may run on across it.
+    joined: bool = True
+
+    @property
+    def norm(self) -> str:
+        """The word as the question's terms are normalized."""
+        return normalize_word(self.text.strip("$£€%"))
+
+
+@dataclass(frozen=True)
+class SpanCandidate:
+    """A possible short answer: a verbatim span of an evidence sentence, scored."""
+
+    text: str
+    evidence: Evidence
+    start: int  # offsets into the article, like the evidence's
+    end: int
+    kind: str  # 'name', 'number', 'date' or 'phrase'
+    score: float
+    documents: int  # retrieved articles that state it in a sentence about the question
+    rank: int = 0  # its sentence's place in the ranked evidence, 0 for the best
+
+
+def tokens_of(sentence: str) -> list[Token]:
+    """The words of a sentence with offsets; hyphenated words and amounts stay whole."""
+    out: list[Token] = []
+    for m in _TOKEN.finditer(sentence):
+        gap = sentence[out[-1].end : m.start()] if out else ""
+        out.append(Token(m.group(), m.start(), m.end(), not gap.strip()))
+    return out
+
+
+def candidate_spans(profile: QuestionProfile, ranked: Sequence[Evidence]) -> list[SpanCandidate]:
+    """Unscored candidates (score 0) from the best CANDIDATE_SENTENCES evidence sentences."""
+    out: list[SpanCandidate] = []
+    for rank, evidence in enumerate(ranked[:CANDIDATE_SENTENCES]):
+        tokens = tokens_of(evidence.text)
+        dateline = _DATELINE.match(evidence.text)
+        first = 0
+        while dateline and first < len(tokens) and tokens[first].start < dateline.end():
+            first += 1
+        for kind, lo, hi in _spans(tokens):
+            if lo < first or _repeats_question(tokens[lo:hi], profile):
+                continue
+            if kind == "name" and _bracketed(evidence.text, tokens[lo], tokens[hi - 1]):
+                continue  # "(NSA)": an abbreviation of the name beside it
+            if (
+                kind == "name"
+                and lo == first
+                and hi == lo + 1
+                and not _named_elsewhere(tokens[lo].text, evidence.passage.text)
+            ):
+                continue  # "Following such claims, ...": capitalised only as first word
+            s, e = tokens[lo].start, tokens[hi - 1].end
+            out.append(
+                SpanCandidate(
+                    evidence.text[s:e],
+                    evidence,
+                    evidence.start + s,
+                    evidence.start + e,
+                    kind,
+                    0.0,
+                    0,
+                    rank,
+                )
+            )
+    return out
+
+
+def sentences_to_show(
+    candidates: Sequence[SpanCandidate], ranked: Sequence[Evidence], limit: int
+) -> list[Evidence]:
+    """The sentences holding the candidates, then the best other evidence, `limit` at most."""
+    shown: list[Evidence] = []
+    for evidence in [c.evidence for c in candidates] + list(ranked):
+        if len(shown) == limit:
+            break
+        if all(
+            (e.passage.document_id, e.start) != (evidence.passage.document_id, evidence.start)
+            for e in shown
+        ):
+            shown.append(evidence)
+    return shown
+
+
+def supporting_sentence(sentence: str) -> str:
+    """A quoted sentence as the answer shows it: one line, without a dateline ("VT-HARNAU:")."""
+    text = " ".join(sentence.split())
+    dateline = _DATELINE.match(text)
+    return text[dateline.end() :] if dateline and dateline.end() < len(text) else text
+
+
+# --- candidates ---------------------------------------------------------------------------
+
+
+def _spans(tokens: Sequence[Token]) -> list[tuple[str, int, int]]:
+    return _names(tokens) + _quantities(tokens) + _dates(tokens) + _phrases(tokens)
+
+
+def _is_capitalised(token: Token, i: int) -> bool:
+    word = token.text.lstrip("$£€")
+    if not word or not word[0].isupper() or word.lower() in _CALENDAR | _CALENDAR_SHORT:
+        return False
+    # A capital at a sentence's start is no sign of a name for a function word ("The", "He").
+    return not (i == 0 and word.lower() in STOPWORDS)
+
+
+def _names(tokens: Sequence[Token]) -> list[tuple[str, int, int]]:
+    """Runs of capitalised words, joined by "of", "and", "the"... ("Bank of America")."""
+    out = []
+    i = 0
+    while i < len(tokens):
+        if not _is_capitalised(tokens[i], i):
+            i += 1
+            continue
+        j = i + 1
+        while j < len(tokens) and tokens[j].joined:
+            if _is_capitalised(tokens[j], j):
+                j += 1
+            elif (
+                tokens[j].text.lower() in _CONNECTORS
+                and j + 1 < len(tokens)
+                and tokens[j + 1].joined
+                and _is_capitalised(tokens[j + 1], j + 1)
+            ):
+                j += 2
+            else:
+                break
+        lo = i + 1 if tokens[i].text.lower() == "the" and j > i + 1 else i
+        out.append(("name", lo, j))
+        # "General John Nicholson": the name without the titles before it, too.
+        titled = lo
+        while titled < j - 1 and tokens[titled].text.lower().split("-")[0] in TITLES:
+            titled += 1
+        if titled > lo:
+            out.append(("name", titled, j))
+        # "Veldria and Calmora", "Rear Admiral Kaja Stroud of Veldria": each part on its own.
+        joints = [k for k in range(lo, j) if tokens[k].text.lower() in _CONNECTORS]
+        for a, b in zip([lo - 1, *joints], [*joints, j], strict=True):
+            if joints and b > a + 1:
+                out.append(("name", a + 1, b))
+        i = j
+    return out
+
+
+def _quantities(tokens: Sequence[Token]) -> list[tuple[str, int, int]]:
+    """Amounts and counts: "$35", "33,000", "4.2 million", "40%", "twelve"."""
+    out = []
+    for i, token in enumerate(tokens):
+        word = token.text.lower()
+        if not (any(c.isdigit() for c in word) or word in NUMBER_WORDS):
+            continue
+        hi = i + 1
+        while hi < len(tokens) and tokens[hi].text.lower() in _SCALE and hi - i < 3:
+            hi += 1
+        out.append(("number", i, hi))
+    return out
+
+
+def _dates(tokens: Sequence[Token]) -> list[tuple[str, int, int]]:
+    """Weekdays, "May 7, 2025", "2 February", "March 2024" and lone years."""
+    out = []
+    for i, token in enumerate(tokens):
+        word = token.text.lower()
+        if word in WEEKDAYS or (_YEAR.fullmatch(word) and not _after_month(tokens, i)):
+            out.append(("date", i, i + 1))
+        elif word in MONTHS:
+            lo, hi = i, i + 1
+            if i > 0 and _DAY.fullmatch(tokens[i - 1].text):
+                lo = i - 1
+            if hi < len(tokens) and _DAY.fullmatch(tokens[hi].text):
+                hi += 1
+            if hi < len(tokens) and _YEAR.fullmatch(tokens[hi].text):
+                hi += 1
+            out.append(("date", lo, hi))
+    return out
+
+
+def _after_month(tokens: Sequence[Token], i: int) -> bool:
+    return any(t.text.lower() in MONTHS for t in tokens[max(0, i - 2) : i])
+
+
+def _phrases(tokens: Sequence[Token]) -> list[tuple[str, int, int]]:
+    """Runs of one to three lowercase content words ("extreme heat", "official misconduct")."""
+    out = []
+    run: list[int] = []
+    for i, token in enumerate([*tokens, Token(".", 0, 0)]):
+        word = token.text
+        content = word[:1].isalpha() and word.lower() not in STOPWORDS
+        if content and (word[0].islower() or (i == 0 and word.lower() not in STOPWORDS)):
+            run.append(i)
+            continue
+        if run:
+            out.append(("phrase", run[max(0, len(run) - 3)], run[-1] + 1))
+            if len(run) > 1:
+                out.append(("phrase", run[-1], run[-1] + 1))
+        run = []
+    return out
+
+
+def kind_of(text: str) -> str:
+    """The kind of a span found by other means (a model's reply): name, number, date, phrase."""
+    tokens = tokens_of(text)
+    if any(t.text.lower() in _CALENDAR for t in tokens) or _YEAR.fullmatch(text.strip()):
+        return "date"
+    if tokens and all(
+        any(c.isdigit() for c in t.text)
+        or t.text.lower() in NUMBER_WORDS
+        or t.text.lower() in _SCALE
+        for t in tokens
+    ):
+        return "number"
+    if tokens and _is_capitalised(tokens[0], 1):
+        return "name"
+    return "phrase"
+
+
+def _repeats_question(span: Sequence[Token], profile: QuestionProfile) -> bool:
+    """Made only of the question's words, or of titles ("Secretary", "General")."""
+    content = [t for t in span if t.text.lower() not in STOPWORDS]
+    return not content or all(
+        asked_in_question(t, profile) or t.text.lower() in TITLES for t in content
+    )
+
+
+def asked_in_question(token: Token, profile: QuestionProfile) -> bool:
+    """The question has this word, or a name of the same root ("Afghan", "Afghanistan")."""
+    norm = token.norm
+    if norm in profile.asked:
+        return True
+    return len(norm) >= ROOT_LETTERS and any(
+        len(name) >= ROOT_LETTERS and (name.startswith(norm) or norm.startswith(name))
+        for name in profile.terms.names
+    )
+
+
+def _bracketed(sentence: str, first: Token, last: Token) -> bool:
+    before, after = sentence[: first.start].rstrip(), sentence[last.end :].lstrip()
+    return before.endswith(("(", "[")) and after.startswith((")", "]"))
+
+
+def _named_elsewhere(word: str, text: str) -> bool:
+    """Whether `word` is capitalised inside a sentence of `text`, so a name, not a first word."""
+    if word.isupper() and len(word) > 1:
+        return True
+    return re.search(r"[a-z0-9,;:] +" + re.escape(word) + r"\b", text) is not None
