@@ -67,6 +67,27 @@ class Answer:
         return asdict(self)
 
 
+def answered_by(answer: Answer) -> str:
+    """One line saying who answered and how far it was checked; empty for an abstention."""
+    if answer.abstained:
+        return ""
+    if answer.grounding == "metadata":
+        return "From the article's metadata (byline, outlet or date)."
+    if answer.grounding == "verified":
+        return f"Verified: {answer.model}'s answer is stated plainly by the cited evidence."
+    if answer.backend == "extractive":
+        return "Chosen from the articles, without a language model."
+    if answer.removed_sentences:
+        return (
+            f"Chosen from the articles: {answer.model}'s reply was not supported by the "
+            f"evidence and was set aside."
+        )
+    return (
+        f"Chosen from the articles; {answer.model} agreed, but the evidence is not plain "
+        f"enough to call it verified."
+    )
+
+
 @dataclass(frozen=True)
 class TokenEvent:
     """A piece of text as the model writes it; the final answer may differ."""

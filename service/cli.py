@@ -202,6 +202,7 @@ def _register_ask(sub: Any) -> None:
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    from service.answers import answered_by
     from service.factory import engine_for
 
     answer = engine_for(settings).ask(args.question, top_k=args.top_k, filters=_filters(args))
@@ -216,6 +217,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
             for p in answer.related[:3]:
                 print(f"  - {p.title or p.source} ({p.source}): {_shorten(p.text, 160)}")
         return 0
+    print(f"({answered_by(answer)})")
     print()
     for c in answer.citations:
         print(f"[{c.n}] {c.title or c.source} ({c.source}, {c.published or 'undated'})")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from service.answers import Answer, Citation
 from service.chat.render import (
     ChatView,
@@ -83,6 +85,7 @@ def test_an_answer_shows_what_was_searched_the_text_and_each_source() -> None:
         "Searched for: When did Matthis Loor take over?",
         "",
         "Loor took over the ministry in November 2023. [1]",
+        "(Verified: SmolLM2's answer is stated plainly by the cited evidence.)",
         "",
         "Sources:",
         "[1] Veldria cancels Port Selvane terminal concession",
@@ -93,10 +96,7 @@ def test_an_answer_shows_what_was_searched_the_text_and_each_source() -> None:
 
 def test_the_searched_question_is_left_out_when_it_is_what_was_typed() -> None:
     answer = _answer(standalone_question="when did he take over")
-    assert answer_lines(answer, {}, PLAIN)[:2] == [
-        "Loor took over the ministry in November 2023. [1]",
-        "",
-    ]
+    assert answer_lines(answer, {}, PLAIN)[0] == "Loor took over the ministry in November 2023. [1]"
 
 
 def test_an_unknown_outlet_and_date_are_left_out_or_called_undated() -> None:
@@ -117,14 +117,32 @@ def test_an_unknown_outlet_and_date_are_left_out_or_called_undated() -> None:
     assert lines[-3:] == ["[1] (untitled)", "    undated · wire.jsonl#2", '    "Rates held."']
 
 
-def test_a_quote_answer_from_an_llm_says_the_models_words_were_unverified() -> None:
-    lines = answer_lines(_answer(grounding="extractive", standalone_question=None), {}, PLAIN)
-    assert lines[1] == "(Quoted from the articles: the model's words were unverified.)"
-
-
-def test_left_out_sentences_are_counted() -> None:
-    answer = _answer(removed_sentences=["Loor is 40."], standalone_question=None)
-    assert answer_lines(answer, {}, PLAIN)[1] == "(1 unsupported sentence left out.)"
+@pytest.mark.parametrize(
+    ("changes", "line"),
+    [
+        ({}, "(Verified: SmolLM2's answer is stated plainly by the cited evidence.)"),
+        (
+            {"grounding": "extractive", "removed_sentences": ["Loor is 40."]},
+            "(Chosen from the articles: SmolLM2's reply was not supported by the evidence and "
+            "was set aside.)",
+        ),
+        (
+            {"grounding": "extractive"},
+            "(Chosen from the articles; SmolLM2 agreed, but the evidence is not plain enough to "
+            "call it verified.)",
+        ),
+        (
+            {"grounding": "extractive", "backend": "extractive", "model": "extractive"},
+            "(Chosen from the articles, without a language model.)",
+        ),
+        ({"grounding": "metadata"}, "(From the article's metadata (byline, outlet or date).)"),
+    ],
+)
+def test_every_answer_says_who_answered_and_how_far_it_was_checked(
+    changes: dict[str, object], line: str
+) -> None:
+    answer = _answer(standalone_question=None, **changes)
+    assert answer_lines(answer, {}, PLAIN)[1] == line
 
 
 def test_an_abstention_is_plain_with_its_reason_and_the_closest_passages() -> None:

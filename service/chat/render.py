@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TextIO
 
-from service.answers import Answer
+from service.answers import Answer, answered_by
 from service.chat.session import Article
 from service.passages import Passage
 from service.retrieval import SearchFilters
@@ -138,12 +138,7 @@ def answer_lines(answer: Answer, outlets: Mapping[str, str | None], style: Style
     if answer.abstained:
         return lines + _abstention_lines(answer, style)
     lines.append(style.markers(answer.answer))
-    if answer.grounding == "extractive" and answer.backend != "extractive":
-        lines.append(style.dim("(Quoted from the articles: the model's words were unverified.)"))
-    elif answer.removed_sentences:
-        count = len(answer.removed_sentences)
-        noun = "sentence" if count == 1 else "sentences"
-        lines.append(style.dim(f"({count} unsupported {noun} left out.)"))
+    lines.append(style.dim(f"({answered_by(answer)})"))
     if not answer.citations:
         return lines
     lines += ["", "Sources:"]
