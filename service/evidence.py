@@ -156,9 +156,3 @@ def rank_evidence(
             )
         )
     return sorted(ranked, key=lambda e: e.score, reverse=True)
-
-
-def cosine_matrix(embedder: Embedder, left: Sequence[str], right: Sequence[str]) -> np.ndarray:
-    """Cosine similarity of every `left` text to every `right` text."""
-    vectors = embedder.embed(list(left) + list(right))
-    return vectors[: len(left)] @ vectors[len(left) :].T

@@ -3,13 +3,22 @@ as a span of the sentence about the question, never as a name found somewhere in
 
 from __future__ import annotations
 
+import json
+
+import pytest
+
 from indexer.embedding import SentenceTransformerEmbedder
+from indexer.store import Store
+from service.backends.extractive import ExtractiveBackend
 from service.evidence import Evidence, rank_evidence
+from service.factory import engine_for
 from service.passages import Passage
 from service.question import profile_question
+from service.settings import Settings
 from service.short_answers import settle_short_answer, span_for_reply
 from service.span_scoring import rank_candidates
 from service.spans import SpanCandidate, supporting_sentence
+from tests.conftest import REPO
 
 # The seed article's two sentences behind the "true name, wrong relation" failure: asked which
 # general spoke, a model named the president's spokesman, whose name is in the same passage.
@@ -149,3 +158,31 @@ def test_the_supporting_sentence_is_shown_on_one_line_without_its_dateline() -> 
     assert supporting_sentence(f"VT-HARNAU: {HARNAU}") == HARNAU
     assert supporting_sentence("WASHINGTON (AP) — The  Senate\nvoted.") == "The Senate voted."
     assert supporting_sentence(HARNAU) == HARNAU
+
+
+@pytest.mark.parametrize("corpus", ["sample", "seed"])
+def test_every_short_answer_is_a_verbatim_span_inside_its_citation(
+    corpus: str, request: pytest.FixtureRequest, embedder: SentenceTransformerEmbedder
+) -> None:
+    settings: Settings = request.getfixturevalue(f"{corpus}_settings")
+    gold = REPO / "eval" / "data" / f"{corpus}-news.gold.jsonl"
+    engine = engine_for(settings, backend=ExtractiveBackend(embedder))
+    store = Store.open(settings.index_dir)
+    answered = 0
+    try:
+        for line in gold.read_text(encoding="utf-8").splitlines():
+            answer = engine.ask(json.loads(line)["question"])
+            if answer.abstained or answer.grounding == "metadata":
+                continue
+            short = answer.short_answer
+            assert short is not None and short.start is not None and short.end is not None
+            cited = answer.citations[short.citation - 1]
+            assert cited.n == short.citation
+            text = store.get_document(cited.document_id).text
+            assert text[short.start : short.end] == short.text
+            assert cited.start <= short.start < short.end <= cited.end
+            assert answer.answer.startswith(f"{short.text} [{short.citation}]")
+            answered += 1
+    finally:
+        store.close()
+    assert answered >= 10
