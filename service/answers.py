@@ -83,8 +83,8 @@ def answered_by(answer: Answer) -> str:
             f"evidence and was set aside."
         )
     return (
-        f"Chosen from the articles; {answer.model} agreed, but the evidence is not plain "
-        f"enough to call it verified."
+        f"Chosen from the articles with {answer.model}; not verified: the evidence does not "
+        f"state it plainly enough."
     )
 
 

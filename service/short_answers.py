@@ -24,8 +24,12 @@ from service.spans import CANDIDATE_SENTENCES, SpanCandidate, kind_of, tokens_of
 from service.terms import STOPWORDS
 
 # How far below the best extractive candidate the model's span may score and still be taken.
-# Zero: the model may only confirm the extractive choice or pick one scored equal to it.
-VERIFIED_MARGIN = 0.0
+# Measured with SmolLM2-135M on the questions it answered (short answer right, model's pick
+# against the extractive best): margin 0.25: rtqa-2024-dev (first 100) 14 vs 13 of 84, seed
+# 18 vs 18 of 33, sample 11 vs 11 of 24; 1.0: rtqa 19 vs 13, but seed 13 vs 18 and sample 10
+# vs 11. The extractive ranker is better on the sets it was designed on, the model on real
+# news; 0.25 is the largest margin that lowers no set.
+VERIFIED_MARGIN = 0.25
 # "Verified" is kept for answers the evidence states plainly: the sentence holding the span
 # must carry this share of the question's terms (with its article's title and date), and this
 # many retrieved articles must state the span in a sentence about the question. On

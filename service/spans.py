@@ -207,11 +207,17 @@ def _quantities(tokens: Sequence[Token]) -> list[tuple[str, int, int]]:
         word = token.text.lower()
         if not (any(c.isdigit() for c in word) or word in NUMBER_WORDS):
             continue
+        if word in _SCALE and i > 0 and _is_number(tokens[i - 1].text.lower()):
+            continue  # the "million" of "55 million" is part of that amount, not one
         hi = i + 1
         while hi < len(tokens) and tokens[hi].text.lower() in _SCALE and hi - i < 3:
             hi += 1
         out.append(("number", i, hi))
     return out
+
+
+def _is_number(word: str) -> bool:
+    return any(c.isdigit() for c in word) or word in NUMBER_WORDS
 
 
 def _dates(tokens: Sequence[Token]) -> list[tuple[str, int, int]]:

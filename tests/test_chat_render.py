@@ -128,8 +128,8 @@ def test_an_unknown_outlet_and_date_are_left_out_or_called_undated() -> None:
         ),
         (
             {"grounding": "extractive"},
-            "(Chosen from the articles; SmolLM2 agreed, but the evidence is not plain enough to "
-            "call it verified.)",
+            "(Chosen from the articles with SmolLM2; not verified: the evidence does not state "
+            "it plainly enough.)",
         ),
         (
             {"grounding": "extractive", "backend": "extractive", "model": "extractive"},

@@ -186,3 +186,31 @@ def test_every_short_answer_is_a_verbatim_span_inside_its_citation(
     finally:
         store.close()
     assert answered >= 10
+
+
+def test_the_model_may_pick_a_near_tie_but_never_a_clearly_weaker_span(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    passages = [passage(f"{MORTAZAWI} {NICHOLSON}")]
+    ranked, candidates = ranked_for(GENERAL_QUESTION, passages, embedder)
+    profile = profile_question(GENERAL_QUESTION)
+    best, other = candidates[0], candidates[1]
+    gap = best.score - other.score
+    taken = settle_short_answer(
+        other.text, profile, candidates, ranked, passages, margin=gap + 0.01
+    )
+    assert taken.candidate.text == other.text and taken.rejected_reply is None
+    refused = settle_short_answer(
+        other.text, profile, candidates, ranked, passages, margin=gap - 0.01
+    )
+    assert refused.candidate.text == best.text and refused.rejected_reply == other.text
+
+
+def test_a_scale_word_is_part_of_its_amount_not_an_amount_of_its_own(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    text = "The terminal would have brought the city 55 million veldars a year in lease income."
+    passages = [passage(text)]
+    question = "How much yearly lease income would the terminal have brought the city?"
+    _, candidates = ranked_for(question, passages, embedder)
+    assert [c.text for c in candidates] == ["55 million"]
