@@ -50,8 +50,6 @@ class EngineLimits:
     # Candidate spans listed in the prompt for the model to choose among, and at most as many
     # evidence sentences (theirs first): reading the prompt is most of a small model's time.
     shown_candidates: int = 5
-    # Abstain when the best candidate span scores below this (spans.score_candidate).
-    min_short_answer_score: float = 0.0
 
 
 class Engine:
@@ -132,7 +130,7 @@ class Engine:
             )
             return
         candidates = rank_candidates(profile, ranked, passages)
-        if not candidates or candidates[0].score < self.limits.min_short_answer_score:
+        if not candidates:
             reason = (
                 f"no sentence about the question gives the {profile.kind or 'answer'} it asks for"
             )
