@@ -66,11 +66,12 @@ def test_malformed_json_is_400(http: httpx.Client) -> None:
         },
         {},
         [],
+        {"question": LOOR_QUESTION, "top_k": True},
     ],
     ids=[
         "empty", "blank", "too-long", "not-a-string", "top-k-word", "top-k-zero",
         "top-k-over-max", "stream-list", "unknown-field", "no-such-day", "not-a-date",
-        "sources-string", "reversed-dates", "no-question", "not-an-object",
+        "sources-string", "reversed-dates", "no-question", "not-an-object", "top-k-true",
     ],
 )  # fmt: skip
 def test_invalid_questions_are_422(http: httpx.Client, payload: object) -> None:
@@ -121,7 +122,9 @@ def test_invalid_searches_are_422(http: httpx.Client, params: dict[str, object])
     assert_problem(http.get("/v1/search", params=params), 422)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 501}, {"offset": -1}])
+@pytest.mark.parametrize(
+    "params", [{"limit": 0}, {"limit": 501}, {"offset": -1}, {"offset": 2**63}]
+)
 def test_invalid_pages_are_422(http: httpx.Client, params: dict[str, int]) -> None:
     assert_problem(http.get("/v1/documents", params=params), 422)
 

@@ -79,7 +79,10 @@ class AskRequest(_Request):
         description="The question; it must not be empty or longer than the server's limit."
     )
     top_k: int | None = Field(
-        None, ge=1, description="Passages to retrieve; default and maximum are server settings."
+        None,
+        ge=1,
+        strict=True,  # JSON true is no number of passages
+        description="Passages to retrieve; default and maximum are server settings.",
     )
     filters: FiltersRequest | None = Field(None, description="Restrict the articles searched.")
     stream: bool | None = Field(
@@ -107,7 +110,10 @@ class ChatRequest(_Request):
         description="The conversation, oldest first; the last message must be the user's.",
     )
     top_k: int | None = Field(
-        None, ge=1, description="Passages to retrieve; default and maximum are server settings."
+        None,
+        ge=1,
+        strict=True,  # JSON true is no number of passages
+        description="Passages to retrieve; default and maximum are server settings.",
     )
     filters: FiltersRequest | None = Field(None, description="Restrict the articles searched.")
     stream: bool | None = Field(

@@ -22,6 +22,8 @@ from service.api.uploads import UploadReader, uploads_dir
 
 router = APIRouter(prefix="/v1", tags=["documents"])
 
+# SQLite's largest integer: a larger offset overflowed in the docstore (a 500, found by fuzzing).
+MAX_OFFSET = 2**63 - 1
 # Largest page of a listing; a client pages through more with `offset`.
 MAX_PAGE = 500
 DEFAULT_PAGE = 50
@@ -63,7 +65,7 @@ _UPLOAD_BODY: dict[str, Any] = {
 async def list_documents(
     runtime: RuntimeDep,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page size.")] = DEFAULT_PAGE,
-    offset: Annotated[int, Query(ge=0, description="Articles to skip.")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Articles to skip.")] = 0,
 ) -> DocumentListResponse:
     """One page of the current store version's articles, ordered by source."""
     snapshots = runtime.engine.snapshots
