@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -20,6 +21,10 @@ from service.settings import Settings
 logger = logging.getLogger("footnote")
 
 Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+# The exit status of a command killed by SIGPIPE (128 + 13), as `yes | head` leaves it.
+SIGPIPE_STATUS = 141
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -45,6 +50,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("footnote: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away ("footnote chunks | head"): stop quietly, as a command killed
+        # by SIGPIPE does, and keep Python's flush at exit from failing on the closed pipe.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return SIGPIPE_STATUS
     except ValueError as exc:  # pydantic ValidationError is a ValueError: bad settings
         print(f"footnote: invalid setting: {exc}", file=sys.stderr)
         return 2

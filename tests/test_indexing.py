@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 
 from indexer.store import Store
+from service.cli import SIGPIPE_STATUS
 from tests.conftest import SAMPLE_NEWS, TEST_DATA
 
 ARTICLE = """Home / Latest / Harbour council approves breakwater
@@ -208,3 +210,25 @@ def _any_vector(store: Store) -> Any:
     v = np.zeros(store.manifest.dim, dtype=np.float32)
     v[0] = 1.0
     return v
+
+
+def test_chunks_piped_into_a_reader_that_stops_early_ends_quietly(
+    corpus: Path, tmp_path: Path
+) -> None:
+    store = tmp_path / "store"
+    index(corpus, store)
+    command = [sys.executable, "-m", "service.cli", "chunks", "--index-dir", str(store)]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    read_end, write_end = os.pipe()
+    # A one-page pipe, so the chunks cannot all be written before the reader goes away.
+    fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, 4096)
+    with subprocess.Popen(command, stdout=write_end, stderr=subprocess.PIPE, env=env) as process:
+        os.close(write_end)
+        with os.fdopen(read_end, "rb") as reader:
+            first = reader.readline()  # the reader takes one line, then goes away
+        assert process.stderr is not None
+        errors = process.stderr.read().decode()
+        status = process.wait(timeout=120)
+    assert json.loads(first)["text"]
+    assert "Traceback" not in errors and "BrokenPipeError" not in errors
+    assert status == SIGPIPE_STATUS
