@@ -31,7 +31,7 @@ from eval.metrics import gold_contained  # noqa: E402
 from service import Settings, engine_for  # noqa: E402
 from service.evidence import rank_evidence  # noqa: E402
 from service.question import profile_question  # noqa: E402
-from service.span_scoring import FEATURES, WEIGHTS, span_features  # noqa: E402
+from service.span_scoring import FEATURES, WEIGHTS, sentences_about, span_features  # noqa: E402
 from service.spans import candidate_spans  # noqa: E402
 
 # Pull towards the current weights: with a few hundred questions a free fit chases one
@@ -58,8 +58,9 @@ def collect(gold: Path, index_dir: Path) -> list[dict[str, Any]]:
         ranked = rank_evidence(question, passages, engine.embedder, question_vector=vector)
         profile = profile_question(question)
         rows, labels = [], []
+        about = sentences_about(profile, passages)
         for candidate in candidate_spans(profile, ranked):
-            features = span_features(profile, candidate, passages)
+            features = span_features(profile, candidate, about)
             if features is not None:
                 rows.append([features[name] for name in FEATURES])
                 labels.append(gold_contained(candidate.text, record["answers"]))

@@ -29,7 +29,7 @@ from service.metadata_answers import metadata_fact, missing_reason, opening_span
 from service.passages import Passage
 from service.prompting import PromptLibrary
 from service.question import profile_question
-from service.retrieval import SearchFilters
+from service.retrieval import Retriever, SearchFilters
 from service.short_answers import SettledSpan, settle_short_answer
 from service.snapshots import StoreSnapshots
 from service.span_scoring import rank_candidates
@@ -75,7 +75,7 @@ class Engine:
     ) -> list[Passage]:
         """Passages only, no generation."""
         query = self._checked_question(query)
-        return self._retrieve(query, top_k, filters)
+        return self._retrieve(self.snapshots.current().retriever, query, top_k, filters)
 
     def ask(
         self,
@@ -108,9 +108,7 @@ class Engine:
         # The question is embedded once, for both the passage search and the evidence ranking.
         query_vector = self.embedder.embed([query])[0]
         snapshot = self.snapshots.current()
-        passages = snapshot.retriever.search(
-            query, top_k=top_k or self.limits.top_k, filters=filters, query_vector=query_vector
-        )
+        passages = self._retrieve(snapshot.retriever, query, top_k, filters, query_vector)
         profile = profile_question(query)
         if profile.metadata is not None and passages:
             # "Who wrote the article about ...": the byline of the article the question finds.
@@ -162,12 +160,12 @@ class Engine:
 
     def _retrieve(
         self,
+        retriever: Retriever,
         query: str,
         top_k: int | None,
         filters: SearchFilters | None,
         query_vector: np.ndarray | None = None,
     ) -> list[Passage]:
-        retriever = self.snapshots.current().retriever
         return retriever.search(
             query, top_k=top_k or self.limits.top_k, filters=filters, query_vector=query_vector
         )

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from service.evidence import Evidence
 from service.passages import Passage
 from service.question import QuestionProfile
-from service.span_scoring import documents_stating, score_candidate
+from service.span_scoring import score_span, sentences_about, whole_words
 from service.spans import CANDIDATE_SENTENCES, SpanCandidate, kind_of, tokens_of
 from service.terms import STOPWORDS
 
@@ -129,7 +129,8 @@ def _span_in_evidence(
     words = [t for t in tokens_of(text) if t.text.lower() not in STOPWORDS]
     if not words or all(t.norm in profile.asked for t in words):
         return None
-    pattern = re.compile(r"(?<!\w)" + re.escape(text) + r"(?!\w)", re.IGNORECASE)
+    pattern = whole_words(text)
+    about = sentences_about(profile, passages)
     for rank, evidence in enumerate(ranked[:CANDIDATE_SENTENCES]):
         match = pattern.search(evidence.text)
         if match is None:
@@ -144,10 +145,9 @@ def _span_in_evidence(
             0,
             rank,
         )
-        documents = documents_stating(span.text, passages, profile)
-        score = score_candidate(profile, span, passages)
-        if score is not None:
-            return replace(span, score=round(score, 4), documents=documents)
+        scored = score_span(profile, span, about)
+        if scored is not None:
+            return scored
     return None
 
 
@@ -158,4 +158,4 @@ def _same_answer(a: SpanCandidate, b: SpanCandidate) -> bool:
 
 
 def _contains_words(text: str, part: str) -> bool:
-    return re.search(r"(?<!\w)" + re.escape(part) + r"(?!\w)", text) is not None
+    return whole_words(part).search(text) is not None

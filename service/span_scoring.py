@@ -30,6 +30,9 @@ from service.spans import (
 )
 from service.terms import STOPWORDS, term_set
 
+# A sentence about the question, with the id of the article that states it.
+AboutSentence = tuple[str, str]
+
 # A further article agrees only where it states the span in a sentence holding this share of
 # the question's terms: a place or party named everywhere is no answer to everything.
 AGREEMENT_COVERAGE = 0.3
@@ -85,38 +88,42 @@ def rank_candidates(
     weights: Mapping[str, float] = WEIGHTS,
 ) -> list[SpanCandidate]:
     """Candidate short answers, best first; one per distinct text (its best occurrence)."""
+    about = sentences_about(profile, passages)
     best: dict[str, SpanCandidate] = {}
     for candidate in candidate_spans(profile, ranked):
-        features = span_features(profile, candidate, passages)
-        if features is None:
-            continue
-        score = sum(weights[name] * value for name, value in features.items())
+        scored = score_span(profile, candidate, about, weights)
         key = candidate.text.lower()
-        if key not in best or score > best[key].score:
-            documents = int(features["agreement"]) + 1
-            best[key] = replace(candidate, score=round(score, 4), documents=documents)
+        if scored is not None and (key not in best or scored.score > best[key].score):
+            best[key] = scored
     return sorted(best.values(), key=lambda c: c.score, reverse=True)
 
 
-def score_candidate(
+def score_span(
     profile: QuestionProfile,
     candidate: SpanCandidate,
-    passages: Sequence[Passage],
+    about: Sequence[AboutSentence],
     weights: Mapping[str, float] = WEIGHTS,
-) -> float | None:
-    """The candidate's score, or None when it cannot be the kind of answer asked for."""
-    features = span_features(profile, candidate, passages)
+) -> SpanCandidate | None:
+    """The candidate with its score and agreeing articles, or None when it cannot be the kind
+    of answer asked for. `about` is sentences_about(profile, passages)."""
+    documents = documents_stating(candidate.text, about)
+    features = _features(profile, candidate, documents)
     if features is None:
         return None
-    return sum(weights[name] * value for name, value in features.items())
+    score = sum(weights[name] * value for name, value in features.items())
+    return replace(candidate, score=round(score, 4), documents=documents)
 
 
 def span_features(
-    profile: QuestionProfile,
-    candidate: SpanCandidate,
-    passages: Sequence[Passage],
+    profile: QuestionProfile, candidate: SpanCandidate, about: Sequence[AboutSentence]
 ) -> dict[str, float] | None:
     """The FEATURES of a candidate, or None when it is not of a kind the question allows."""
+    return _features(profile, candidate, documents_stating(candidate.text, about))
+
+
+def _features(
+    profile: QuestionProfile, candidate: SpanCandidate, agreeing: int
+) -> dict[str, float] | None:
     typed = _kind_features(profile, candidate)
     if typed is None:
         return None
@@ -132,7 +139,6 @@ def span_features(
     after_place = lo > 0 and tokens[lo - 1].text.lower() in _PLACE_PREPOSITIONS
     is_name = candidate.kind == "name"
     who = profile.wh in _PERSON_QUESTION_WORDS
-    agreeing = documents_stating(candidate.text, passages, profile)
     return {
         **typed,
         "evidence": candidate.evidence.score,
@@ -151,26 +157,26 @@ def span_features(
     }
 
 
-def documents_stating(text: str, passages: Sequence[Passage], profile: QuestionProfile) -> int:
-    """How many of the passages' articles state `text` (whole words, any case) in a sentence
-    about the question (AGREEMENT_COVERAGE of its terms)."""
-    pattern = _whole_words(text)
+def sentences_about(profile: QuestionProfile, passages: Sequence[Passage]) -> list[AboutSentence]:
+    """(article id, sentence) for every sentence of the passages about the question: holding
+    AGREEMENT_COVERAGE of its terms. Worked out once per question, for every candidate."""
     asked = profile.terms.every
-    agreeing: set[str] = set()
-    for passage in passages:
-        if passage.document_id in agreeing or not pattern.search(passage.text):
-            continue
-        for s, e in sentence_spans(passage.text):
-            sentence = passage.text[s:e]
-            if pattern.search(sentence) and (
-                not asked or coverage(asked, term_set(sentence)) >= AGREEMENT_COVERAGE
-            ):
-                agreeing.add(passage.document_id)
-                break
-    return len(agreeing)
+    return [
+        (passage.document_id, sentence)
+        for passage in passages
+        for sentence in (passage.text[s:e] for s, e in sentence_spans(passage.text))
+        if not asked or coverage(asked, term_set(sentence)) >= AGREEMENT_COVERAGE
+    ]
 
 
-def _whole_words(text: str) -> re.Pattern[str]:
+def documents_stating(text: str, about: Sequence[AboutSentence]) -> int:
+    """How many articles state `text` (whole words, any case) in a sentence about the question."""
+    pattern = whole_words(text)
+    return len({document_id for document_id, sentence in about if pattern.search(sentence)})
+
+
+def whole_words(text: str) -> re.Pattern[str]:
+    """A pattern finding `text` as whole words, in any case."""
     return re.compile(r"(?<!\w)" + re.escape(text) + r"(?!\w)", re.IGNORECASE)
 
 
