@@ -141,14 +141,11 @@ def _documents_from_json(
             if not line.strip():
                 continue
             try:
-                records.append((number, json.loads(line)))
-            except json.JSONDecodeError as exc:
-                problems.append(Skipped(f"{source}#{number}", f"invalid JSON: {exc.msg}"))
+                records.append((number, _load_json(line)))
+            except UnreadableFile as exc:
+                problems.append(Skipped(f"{source}#{number}", str(exc)))
     else:
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise UnreadableFile(f"invalid JSON at line {exc.lineno}: {exc.msg}") from exc
+        value = _load_json(text)
         items = value if isinstance(value, list) else [value]
         records = list(enumerate(items, start=1))
     documents = []
@@ -162,6 +159,18 @@ def _documents_from_json(
         reasons = "; ".join(f"{p.path}: {p.reason}" for p in problems) or "no records"
         raise UnreadableFile(f"no usable records ({reasons})")
     return documents, problems
+
+
+def _load_json(text: str) -> Any:
+    """One JSON value; malformed or absurdly nested JSON is an UnreadableFile, not a crash."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno}" if "\n" in text.strip() else f"column {exc.colno}"
+        raise UnreadableFile(f"invalid JSON at {where}: {exc.msg}") from exc
+    except RecursionError as exc:
+        # The decoder recurses once per nested list or object.
+        raise UnreadableFile("JSON is nested too deeply to read") from exc
 
 
 def _document_from_record(record: Any, source: str, file_path: str) -> NewDocument:

@@ -174,8 +174,12 @@ def _write_batch(batch: _Batch, writer: StoreWriter, summary: IndexSummary) -> N
         else:
             summary.documents_added += 1
     for parsed in batch.files:
+        file_path = str(parsed.file.path)
         _drop_vanished_records(parsed, writer, summary)
-        writer.record_file(str(parsed.file.path), parsed.raw_hash, parsed.size)
+        if writer.documents_of_file(file_path) or writer.file_hash(file_path) is not None:
+            writer.record_file(file_path, parsed.raw_hash, parsed.size)
+        # else every article in it duplicates one stored from another file: recording it would
+        # publish a new version that changes nothing, and it is checked again next run.
 
 
 def _keep_unique(

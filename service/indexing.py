@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from indexer.chunking import TokenChunker
@@ -10,6 +11,14 @@ from indexer.embedding import SentenceTransformerEmbedder, load_embedder
 from indexer.pipeline import IndexSummary, ProgressCallback, index_paths
 from indexer.store_writer import StoreWriter
 from service.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+# Uploaded files live here, inside the store's folder; the store records the ones it indexed.
+UPLOADS_DIR = "uploads"
+
+# Given the locked writer, the extra files to index (the API claims its upload names here).
+PrepareFiles = Callable[[StoreWriter], Sequence[Path]]
 
 
 def embedder_for(settings: Settings) -> SentenceTransformerEmbedder:
@@ -43,11 +52,19 @@ def index_into_store(
     *,
     prune: bool = False,
     on_progress: ProgressCallback | None = None,
+    prepare: PrepareFiles | None = None,
 ) -> IndexSummary:
-    """Index `paths` into the settings' store and publish a new version if anything changed."""
+    """Index `paths` into the settings' store and publish a new version if anything changed.
+
+    Holding the store's lock, it first deletes uploads no published version records (left by a
+    writer killed mid-run), then asks `prepare` for more files to index.
+    """
     embedder = embedder_for(settings)
     chunker = chunker_for(settings, embedder)
     with writer_for(settings, embedder) as writer:
+        remove_unpublished_uploads(settings.index_dir, writer)
+        if prepare is not None:
+            paths = [*paths, *prepare(writer)]
         return index_paths(
             paths,
             writer,
@@ -57,3 +74,25 @@ def index_into_store(
             prune=prune,
             on_progress=on_progress,
         )
+
+
+def remove_unpublished_uploads(index_dir: Path, writer: StoreWriter) -> list[Path]:
+    """Delete uploaded files that no published store version records; returns them.
+
+    Upload names are claimed only while the store's lock is held (see `prepare` above), so
+    with the lock held here, an unrecorded upload belongs to a writer that died before
+    publishing. Hidden files are temporary files of uploads still arriving: left alone.
+    """
+    directory = (index_dir / UPLOADS_DIR).resolve()
+    if not directory.is_dir():
+        return []
+    known = set(writer.known_files())
+    orphans = [
+        p
+        for p in sorted(directory.iterdir())
+        if p.is_file() and not p.name.startswith(".") and str(p) not in known
+    ]
+    for path in orphans:
+        path.unlink(missing_ok=True)
+        logger.warning("deleted %s: an upload that no store version records", path.name)
+    return orphans

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import signal
 import subprocess
 import sys
 import threading
+import time
+from pathlib import Path
 
 import httpx
 import pytest
 
+from indexer.store import Store
 from service.api.command import wait_for_address
 from service.settings import Settings
-from tests.conftest import REPO
+from tests.conftest import REPO, SAMPLE_NEWS, build_store
 
 # The child process loads the embedding model before it listens.
 STARTUP_S = 120.0
@@ -30,6 +34,18 @@ def footnote(*args: str) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def serve(store: Path) -> tuple[subprocess.Popen[str], queue.Queue[str]]:
+    """`footnote serve` on a free port with the extractive backend, and its log lines."""
+    child = footnote(
+        "serve", "--index-dir", str(store), "--port", "0", "--backend", "extractive"
+    )  # fmt: skip
+    lines: queue.Queue[str] = queue.Queue()
+    assert child.stderr is not None
+    stderr = child.stderr
+    threading.Thread(target=lambda: [lines.put(line) for line in stderr], daemon=True).start()
+    return child, lines
 
 
 def announced_url(child: subprocess.Popen[str], lines: queue.Queue[str]) -> str:
@@ -79,3 +95,58 @@ def test_serve_help_says_why_it_binds_loopback() -> None:
         assert flag in flat
     assert "default 127.0.0.1, so only this machine can connect" in flat
     assert "0 picks a free one" in flat
+
+
+def test_an_upload_killed_mid_indexing_leaves_no_orphan_file(tmp_path: Path) -> None:
+    settings = build_store(SAMPLE_NEWS, tmp_path / "store")
+    store = settings.index_dir
+    version = Store.open(store).version
+    uploads = store / "uploads"
+    child, lines = serve(store)
+    records = [  # ~1 MB of distinct articles: seconds of embedding, time enough to kill
+        {"title": f"Tide table {i}", "text": f"Tide table {i} for the Orvane coast. " * 40}
+        for i in range(700)
+    ]
+    body = "\n".join(json.dumps(r) for r in records).encode()
+    with child:
+        url = announced_url(child, lines)
+
+        def post() -> None:
+            try:
+                with httpx.Client(base_url=url, timeout=120) as http:
+                    http.post("/v1/documents", files=[("files", ("tides.jsonl", body))])
+            except httpx.HTTPError:
+                pass  # the server is killed under it
+
+        threading.Thread(target=post, daemon=True).start()
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not (
+            (uploads / "tides.jsonl").exists() and list((store / "versions").glob(".tmp-*"))
+        ):
+            assert child.poll() is None
+            time.sleep(0.02)  # polling for the claimed name and the work directory
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+    assert (uploads / "tides.jsonl").exists()  # what the killed writer left: no store records it
+    (uploads / ".upload-interrupted.part").write_bytes(b"half a file")  # a body cut off
+    assert Store.open(store).version == version
+
+    restarted, lines = serve(store)
+    with restarted:
+        try:
+            announced_url(restarted, lines)
+            assert not (uploads / ".upload-interrupted.part").exists()
+        finally:
+            restarted.terminate()
+            restarted.wait(timeout=60)
+    # The next writer (here 'footnote index' with nothing new) deletes the orphan.
+    index = subprocess.run(
+        [sys.executable, "-m", "service.cli", "index", str(SAMPLE_NEWS), "--index-dir", str(store)],
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert index.returncode == 0, index.stderr
+    assert not (uploads / "tides.jsonl").exists()
+    assert Store.open(store).version == version

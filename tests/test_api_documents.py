@@ -115,11 +115,23 @@ def test_the_same_text_twice_is_skipped_as_a_duplicate(http: httpx.Client, store
     (document_id,) = first["files"][0]["document_ids"]
     again = upload(http, ("orvane-ferry-copy.txt", text)).json()
     assert again["documents_added"] == 0 and again["files"][0]["document_ids"] == []
+    assert again["changed"] is False and again["version"] is None  # no new store version
+    assert http.get("/v1/documents").json()["store_version"] == first["version"]
     assert again["skipped"] == [
         {"path": "orvane-ferry-copy.txt", "reason": "duplicate of orvane-ferry.txt"}
     ]
     assert "orvane-ferry-copy.txt" not in uploads(store)
     http.delete(f"/v1/documents/{document_id}")
+
+
+def test_a_deeply_nested_json_upload_is_skipped_with_a_reason(http: httpx.Client) -> None:
+    nested = b"[" * 1000 + b"]" * 1000  # deeper than the recursion limit, within the size one
+    response = upload(http, ("nested.json", nested))
+    assert response.status_code == 200
+    assert response.json()["skipped"] == [
+        {"path": "nested.json", "reason": "JSON is nested too deeply to read"}
+    ]
+    assert response.json()["changed"] is False
 
 
 def test_an_empty_file_is_skipped_and_not_kept(http: httpx.Client, store: Settings) -> None:

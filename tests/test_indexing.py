@@ -142,6 +142,7 @@ def test_every_kind_of_bad_file_is_skipped_with_a_reason(tmp_path: Path) -> None
     assert "empty" in reasons["whitespace.txt"] or "no article text" in reasons["whitespace.txt"]
     assert "binary" in reasons["binary.txt"]
     assert "invalid JSON" in reasons["malformed.json"]
+    assert "nested too deeply" in reasons["nested.json"]  # once a RecursionError ended the run
     assert "unsupported file type" in reasons["image.png"]
     assert "unsupported file type" in reasons["notes.docx"]
     assert any(p.startswith("malformed.jsonl#") and "invalid JSON" in r for p, r in reasons.items())

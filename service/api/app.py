@@ -22,6 +22,7 @@ from service.api.metrics import ApiMetrics
 from service.api.middleware import ApiKeyMiddleware, BodyLimitMiddleware, RequestContextMiddleware
 from service.api.problems import install_problem_handlers
 from service.api.routes import answers, documents, health, search
+from service.api.uploads import remove_interrupted_uploads
 from service.engine import Engine
 from service.settings import Settings
 
@@ -56,6 +57,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await anyio.to_thread.run_sync(remove_interrupted_uploads, settings.index_dir)
         base = engine
         if base is None:
             from service.factory import engine_for

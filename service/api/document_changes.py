@@ -11,10 +11,10 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from indexer.errors import DocumentNotFound, IngestError, StoreNotFound
+from indexer.errors import DocumentNotFound, IngestError
 from indexer.ingest import documents_from_bytes
 from indexer.store import Store
-from indexer.store_writer import document_id_for
+from indexer.store_writer import StoreWriter, document_id_for
 from service.api.document_models import (
     SkippedResponse,
     UploadedFileResponse,
@@ -28,38 +28,23 @@ from service.snapshots import StoreSnapshots
 logger = logging.getLogger(__name__)
 
 
-def save_uploads(
+def add_uploads(
     received: Sequence[tuple[str, Path]], settings: Settings, snapshots: StoreSnapshots
-) -> list[SavedUpload]:
-    """Give each received temporary file its sanitized, unused name in uploads/."""
-    directory = uploads_dir(settings.index_dir)
-    store = _current_store(snapshots)
-
-    def taken(name: str) -> bool:
-        # A name an indexed article already has would replace that article, not add one.
-        return store is not None and (
-            _has_document(store, document_id_for(name))
-            or _has_document(store, document_id_for(f"{name}#1"))
-        )
-
-    saved: list[SavedUpload] = []
-    try:
-        for filename, tmp in received:
-            path = claim_name(directory, tmp, safe_filename(filename), taken)
-            saved.append(SavedUpload(filename, path))
-    except BaseException:
-        for upload in saved:
-            upload.path.unlink(missing_ok=True)
-        raise
-    return saved
-
-
-def index_uploads(
-    saved: Sequence[SavedUpload], settings: Settings, snapshots: StoreSnapshots
 ) -> UploadResponse:
-    """Index the saved files with the CLI's pipeline; files that yield nothing are deleted."""
+    """Name the received temporary files in uploads/ and index them with the CLI's pipeline.
+
+    Names are claimed while the store's lock is held, so an upload whose writer died before
+    publishing is recognisably an orphan to the next writer, which deletes it. Files that
+    yield no document are deleted at once.
+    """
+    saved: list[SavedUpload] = []
+
+    def claim(writer: StoreWriter) -> list[Path]:
+        saved.extend(_claim_names(received, settings, writer))
+        return [s.path for s in saved]
+
     try:
-        summary = index_into_store([s.path for s in saved], settings)
+        summary = index_into_store([], settings, prepare=claim)
     except BaseException:
         for upload in saved:
             upload.path.unlink(missing_ok=True)
@@ -87,6 +72,30 @@ def index_uploads(
         files=files,
         seconds=summary.seconds,
     )
+
+
+def _claim_names(
+    received: Sequence[tuple[str, Path]], settings: Settings, writer: StoreWriter
+) -> list[SavedUpload]:
+    """Give each received temporary file its sanitized, unused name in uploads/."""
+    directory = uploads_dir(settings.index_dir)
+
+    def taken(name: str) -> bool:
+        # A name an indexed article already has would replace that article, not add one.
+        return writer.has_document(document_id_for(name)) or writer.has_document(
+            document_id_for(f"{name}#1")
+        )
+
+    saved: list[SavedUpload] = []
+    try:
+        for filename, tmp in received:
+            path = claim_name(directory, tmp, safe_filename(filename), taken)
+            saved.append(SavedUpload(filename, path))
+    except BaseException:
+        for upload in saved:
+            upload.path.unlink(missing_ok=True)
+        raise
+    return saved
 
 
 def delete_document(document_id: str, settings: Settings, snapshots: StoreSnapshots) -> None:
@@ -131,10 +140,3 @@ def _has_document(store: Store, document_id: str) -> bool:
     except DocumentNotFound:
         return False
     return True
-
-
-def _current_store(snapshots: StoreSnapshots) -> Store | None:
-    try:
-        return snapshots.current().store
-    except StoreNotFound:
-        return None  # the first upload creates the store

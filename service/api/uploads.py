@@ -24,10 +24,10 @@ from starlette.requests import ClientDisconnect, Request
 from indexer.errors import UnsupportedFileType
 from indexer.ingest import SUPPORTED_SUFFIXES
 from service.errors import InvalidRequest, PayloadTooLarge
+from service.indexing import UPLOADS_DIR
 
 logger = logging.getLogger(__name__)
 
-UPLOADS_DIR = "uploads"
 _TMP_PREFIX = ".upload-"
 # Long enough for any real article's name; keeps paths well under file-system limits.
 MAX_NAME_CHARS = 120
@@ -49,6 +49,23 @@ def uploads_dir(index_dir: Path) -> Path:
     directory = (index_dir / UPLOADS_DIR).resolve()
     directory.mkdir(parents=True, exist_ok=True)
     return directory
+
+
+def remove_interrupted_uploads(index_dir: Path) -> int:
+    """Delete temporary files of uploads that were arriving when a server stopped; a count.
+
+    Called as the server starts, before it reads any body; a second server on the same store
+    must not be streaming uploads then.
+    """
+    directory = index_dir / UPLOADS_DIR
+    if not directory.is_dir():
+        return 0
+    stale = [p for p in directory.glob(f"{_TMP_PREFIX}*") if p.is_file()]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    if stale:
+        logger.warning("deleted %d unfinished upload(s) left by a stopped server", len(stale))
+    return len(stale)
 
 
 def client_basename(name: str) -> str:

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from indexer.ingest import SUPPORTED_SUFFIXES
 from service.api.deps import RuntimeDep
-from service.api.document_changes import delete_document, index_uploads, save_uploads
+from service.api.document_changes import add_uploads, delete_document
 from service.api.document_models import (
     DocumentListResponse,
     DocumentResponse,
@@ -121,11 +121,9 @@ async def upload_documents(request: Request, runtime: RuntimeDep) -> UploadRespo
     )
     received = await reader.read(request)
     try:
-        saved = await anyio.to_thread.run_sync(lambda: save_uploads(received, settings, snapshots))
-    except BaseException:
-        reader.discard()
-        raise
-    return await anyio.to_thread.run_sync(lambda: index_uploads(saved, settings, snapshots))
+        return await anyio.to_thread.run_sync(lambda: add_uploads(received, settings, snapshots))
+    finally:
+        reader.discard()  # temporary files not claimed by a name (claimed ones are gone)
 
 
 @router.delete(
