@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import IO
 
 import httpx
 import pytest
@@ -44,8 +45,13 @@ def serve(store: Path) -> tuple[subprocess.Popen[str], queue.Queue[str]]:
     lines: queue.Queue[str] = queue.Queue()
     assert child.stderr is not None
     stderr = child.stderr
-    threading.Thread(target=lambda: [lines.put(line) for line in stderr], daemon=True).start()
+    threading.Thread(target=pass_lines, args=(stderr, lines), daemon=True).start()
     return child, lines
+
+
+def pass_lines(stream: IO[str], lines: queue.Queue[str]) -> None:
+    for line in stream:
+        lines.put(line)
 
 
 def announced_url(child: subprocess.Popen[str], lines: queue.Queue[str]) -> str:
@@ -64,7 +70,7 @@ def test_serve_binds_loopback_on_a_free_port_and_answers(sample_settings: Settin
     lines: queue.Queue[str] = queue.Queue()
     assert child.stderr is not None
     stderr = child.stderr
-    reader = threading.Thread(target=lambda: [lines.put(line) for line in stderr], daemon=True)
+    reader = threading.Thread(target=pass_lines, args=(stderr, lines), daemon=True)
     reader.start()
     with child:
         try:
