@@ -139,7 +139,27 @@ def test_unknown_ids_are_404(http: httpx.Client) -> None:
 def test_unknown_paths_are_404_and_wrong_methods_405(http: httpx.Client) -> None:
     body = assert_problem(http.get("/v2/ask"), 404)
     assert body["instance"] == "/v2/ask"
-    assert_problem(http.get("/v1/ask"), 405)
+    response = http.get("/v1/ask")
+    assert_problem(response, 405)
+    assert response.headers["allow"] == "POST"
+
+
+def test_a_405_allows_every_method_the_path_serves(http: httpx.Client) -> None:
+    # Two routes serve /v1/documents/{id}; Starlette's own Allow named only the first (GET).
+    response = http.put("/v1/documents/some-id")
+    assert_problem(response, 405)
+    assert response.headers["allow"] == "GET, DELETE"
+
+
+def test_control_characters_the_client_sent_are_echoed_escaped(http: httpx.Client) -> None:
+    # An ANSI colour code, a fake line break and a right-to-left override, percent-encoded.
+    document = assert_problem(http.get("/v1/documents/a%1b%5b31mb%0d%0ac%E2%80%AEd"), 404)
+    route = assert_problem(http.get("/v1/no%1b%5b2Jroute"), 404)
+    for body in (document, route):
+        text = body["detail"] + body["instance"]
+        assert not any(c in text for c in "\x1b\r\n\u202e")
+    assert "a\\x1b[31mb\\r\\nc\\u202ed" in document["detail"]
+    assert route["instance"] == "/v1/no\\x1b[2Jroute"
 
 
 def test_a_body_over_the_limit_is_413_by_content_length(http: httpx.Client) -> None:

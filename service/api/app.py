@@ -20,6 +20,7 @@ from service.api.deps import ApiRuntime
 from service.api.generation import GatedBackend, GenerationGate
 from service.api.metrics import ApiMetrics
 from service.api.middleware import ApiKeyMiddleware, BodyLimitMiddleware, RequestContextMiddleware
+from service.api.openapi import contract_openapi
 from service.api.problems import install_problem_handlers
 from service.api.routes import answers, documents, health, search
 from service.api.uploads import remove_interrupted_uploads
@@ -80,6 +81,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
     )
+    app.openapi = contract_openapi(app, settings)  # type: ignore[method-assign]
     install_problem_handlers(app)
     for module in (answers, search, documents, health):
         app.include_router(module.router)

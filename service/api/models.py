@@ -32,6 +32,7 @@ IsoDate = Annotated[
     str,
     StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$"),
     AfterValidator(_calendar_date),
+    Field(json_schema_extra={"format": "date"}),  # a real calendar date, not just the shape
 ]
 
 

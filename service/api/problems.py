@@ -24,6 +24,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from indexer.errors import (
     DocumentNotFound,
@@ -131,19 +132,32 @@ def problem_body(
     instance: str | None = None,
     extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The one JSON shape of an error."""
+    """The one JSON shape of an error; what the client sent is echoed only escaped."""
     body: dict[str, Any] = {
         "type": TYPE_PREFIX + kind_slug,
         "title": title,
         "status": status,
-        "detail": detail,
+        "detail": printable(detail),
         "request_id": request_id,
     }
     if instance:
-        body["instance"] = instance
+        body["instance"] = printable(instance)
     if extra:
         body.update(extra)
     return body
+
+
+def printable(text: str) -> str:
+    """`text` with control and other invisible characters written as escapes (\\x1b, \\u202e).
+
+    A path or id the client sent, echoed raw, could drive a terminal or a log viewer
+    (ANSI colour codes, a fake new line, right-to-left overrides).
+    """
+    return "".join(c if c.isprintable() else _escape(c) for c in text)
+
+
+def _escape(character: str) -> str:
+    return character.encode("unicode_escape").decode("ascii")
 
 
 def error_problem(
@@ -259,8 +273,11 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     detail = exc.detail if isinstance(exc.detail, str) and exc.detail != phrase else ""
     if exc.status_code == 404 and not detail:
         detail = f"no route {request.url.path}; see /docs for the API"
-    elif exc.status_code == 405 and not detail:
-        detail = f"{request.method} is not allowed on {request.url.path}"
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(_allowed_methods(request))
+        if not detail:
+            detail = f"{request.method} is not allowed on {request.url.path}"
     body = problem_body(
         exc.status_code,
         phrase,
@@ -269,7 +286,21 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
         request_id=request_id_of(request),
         instance=request.url.path,
     )
-    return problem_response(body, exc.headers)
+    return problem_response(body, headers)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    # Starlette's 405 names the methods of the first route whose path matched; a path served
+    # by two routes (GET and DELETE /v1/documents/{id}) has more. Ask every route, per method.
+    routes = request.app.router.routes
+    return [
+        method
+        for method in _METHODS
+        if any(r.matches({**request.scope, "method": method})[0] == Match.FULL for r in routes)
+    ]
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 
 def slug_of_status(status: int) -> str:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO
 
 import anyio.to_thread
+from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect, Request
 
@@ -148,6 +149,9 @@ class UploadReader:
             await anyio.to_thread.run_sync(parser.finalize)
         except ClientDisconnect as exc:
             raise InvalidRequest("the upload ended before its last byte; send it again") from exc
+        except MultipartParseError as exc:
+            self.discard()
+            raise InvalidRequest(f"the upload is not valid multipart/form-data ({exc})") from exc
         except BaseException:
             self.discard()
             raise
