@@ -185,3 +185,17 @@ def _numeric_order(first: int, second: int) -> tuple[int, int] | None:
     if first == second:
         return first, second
     return None
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def calendar_date(value: str) -> str:
+    """`value` if it is a real YYYY-MM-DD date; ValueError saying so otherwise."""
+    try:
+        if _ISO_DATE.fullmatch(value):
+            date.fromisoformat(value)
+            return value
+    except ValueError:
+        pass
+    raise ValueError(f"{value!r} is not a calendar date (YYYY-MM-DD)")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from service.answer_types import expected_answer_type
 from service.evidence import Evidence, context_terms, coverage
 from service.passages import Passage
-from service.terms import key_terms, term_set
+from service.terms import as_written, key_terms, term_set
 
 # Abstain when the best evidence sentence scores below this (evidence.rank_evidence score).
 # Chosen on the sample-news development gold set.
@@ -64,9 +64,10 @@ def assess_answerability(
         coverage(wanted.specific, present) < MIN_SPECIFIC_COVERAGE
         or any(_YEAR.fullmatch(term) for term in missing)
     ):
-        return Answerability(False, f"the articles never mention {', '.join(missing)}")
+        named = ", ".join(as_written(missing, question))
+        return Answerability(False, f"the articles never mention {named}")
     if wanted.content and coverage(wanted.content, present) < MIN_CONTENT_COVERAGE:
-        absent = ", ".join(sorted(wanted.content - present))
+        absent = ", ".join(as_written(sorted(wanted.content - present), question))
         return Answerability(False, f"the articles do not discuss {absent}")
     best = ranked[0]
     if best.score < MIN_EVIDENCE_SCORE:

@@ -84,10 +84,20 @@ def build_parser() -> argparse.ArgumentParser:
         description="Ask questions of a news archive and get answers with verified citations.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    parser.add_argument("--version", action="version", version=f"footnote {_version()}")
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
     for register in _COMMANDS:
         register(sub)
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("footnote")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "(not installed)"
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -114,7 +124,13 @@ def _register_index(sub: Any) -> None:
 
 
 def _index(args: argparse.Namespace, settings: Settings) -> int:
+    from indexer.errors import IngestError
     from service.indexing import index_into_store
+
+    missing = [str(p) for p in args.paths if not p.exists()]
+    if missing:
+        # A mistyped path stops the run before the store is touched (no lock, no folders).
+        raise IngestError(f"no such file or folder: {', '.join(missing)}")
 
     with progress_bar("indexing", unit="file") as on_progress:
         summary = index_into_store(args.paths, settings, prune=args.prune, on_progress=on_progress)
@@ -156,15 +172,62 @@ def _chunks(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# --- documents --------------------------------------------------------------------------------
+# Articles read from the store at a time, so a million-article listing streams.
+DOCUMENTS_PAGE = 1000
+
+
+def _register_documents(sub: Any) -> None:
+    p = sub.add_parser("documents", help="list the stored articles: id, date, source and title")
+    _common(p)
+    p.add_argument("--json", action="store_true", help="print one JSON line per article")
+    p.set_defaults(handler=_documents)
+
+
+def _documents(args: argparse.Namespace, settings: Settings) -> int:
+    from dataclasses import asdict
+
+    from indexer.store import Store
+
+    store = Store.open(settings.index_dir)
+    try:
+        offset = 0
+        while page := store.list_documents(limit=DOCUMENTS_PAGE, offset=offset):
+            for info in page:
+                if args.json:
+                    print(json.dumps(asdict(info), ensure_ascii=False))
+                else:
+                    when = info.published or "undated"
+                    print(f"{info.id}  {when:10}  {info.source}  {info.title or ''}")
+            offset += len(page)
+    finally:
+        store.close()
+    return 0
+
+
 # --- search and ask --------------------------------------------------------------------------
 def _filter_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--top-k", dest="top_k", type=int, help="passages to use (FOOTNOTE_TOP_K)")
-    parser.add_argument("--from", dest="published_from", help="published on or after YYYY-MM-DD")
-    parser.add_argument("--to", dest="published_to", help="published on or before YYYY-MM-DD")
+    parser.add_argument(
+        "--from", dest="published_from", type=_date, help="published on or after YYYY-MM-DD"
+    )
+    parser.add_argument(
+        "--to", dest="published_to", type=_date, help="published on or before YYYY-MM-DD"
+    )
     parser.add_argument(
         "--source", dest="sources", action="append", default=[], help="only this file or outlet"
     )
     parser.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _date(value: str) -> str:
+    # The API's rule too: "March 2024" is refused (exit 2), not searched as no date at all.
+    from indexer.dates import calendar_date
+
+    try:
+        return calendar_date(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def _filters(args: argparse.Namespace) -> Any:
@@ -262,6 +325,7 @@ def _register_eval(sub: Any) -> None:
 _COMMANDS: list[Callable[[Any], None]] = [
     _register_index,
     _register_chunks,
+    _register_documents,
     _register_search,
     _register_ask,
     _register_serve,

@@ -87,10 +87,21 @@ class Retriever:
                 published_to=filters.published_to,
                 sources=filters.sources,
             )
+            if not len(allowed) and filters.sources:
+                self._check_sources_exist(filters.sources)
         pool = max(MIN_CANDIDATES, top_k * CANDIDATES_PER_RESULT)
         dense = self.dense_ranking(query, pool, allowed, query_vector)
         lexical = self.lexical_ranking(query, pool, allowed)
         return self._fuse(dense, lexical, top_k)
+
+    def _check_sources_exist(self, sources: Sequence[str]) -> None:
+        # "The articles don't say" would be false when the filter names no article at all.
+        if not len(self.store.chunk_ids_where(sources=sources)):
+            named = ", ".join(repr(s) for s in sources)
+            raise InvalidRequest(
+                f"no article matches the source {named}; give a file name as indexed, a folder "
+                "prefix or an outlet (list them with 'footnote documents' or GET /v1/documents)"
+            )
 
     def dense_ranking(
         self,

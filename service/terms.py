@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import Stemmer
@@ -98,6 +99,17 @@ def key_terms(text: str) -> KeyTerms:
         end = match.end()
         sentence_start = bool(re.match(r"\s*[.!?:]", text[end : end + 3]))
     return KeyTerms(frozenset(names), frozenset(numbers), frozenset(content - names))
+
+
+def as_written(terms: Iterable[str], text: str) -> list[str]:
+    """The words of `text` that `terms` (normalized) came from, as the user wrote them.
+
+    For messages: "olymp" is how a term is compared, "Olympics" is what was asked about.
+    """
+    spelled: dict[str, str] = {}
+    for word in words(text):
+        spelled.setdefault(normalize_word(word), word)
+    return [spelled.get(term, term) for term in terms]
 
 
 def term_set(text: str) -> frozenset[str]:

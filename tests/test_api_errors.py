@@ -129,6 +129,15 @@ def test_invalid_pages_are_422(http: httpx.Client, params: dict[str, int]) -> No
     assert_problem(http.get("/v1/documents", params=params), 422)
 
 
+def test_a_source_filter_that_matches_no_article_is_422(http: httpx.Client) -> None:
+    question = {"question": "Who signed the port agreement?"}
+    body = assert_problem(
+        http.post("/v1/ask", json={**question, "filters": {"sources": ["nosuch.txt"]}}), 422
+    )
+    assert "no article matches the source 'nosuch.txt'" in body["detail"]
+    assert_problem(http.get("/v1/search", params={"q": "port", "source": "nosuch.txt"}), 422)
+
+
 def test_unknown_ids_are_404(http: httpx.Client) -> None:
     body = assert_problem(http.get("/v1/documents/no-such-document"), 404)
     assert body["type"].endswith(":document-not-found")

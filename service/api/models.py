@@ -6,12 +6,12 @@ OpenAPI document). Responses mirror the frozen dataclasses the engine returns.
 
 from __future__ import annotations
 
-import datetime as dt
 from http import HTTPStatus
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from indexer.dates import calendar_date
 from service.errors import InvalidRequest
 from service.retrieval import SearchFilters
 
@@ -20,18 +20,10 @@ MAX_CHAT_MESSAGES = 100
 MAX_SOURCES = 50
 
 
-def _calendar_date(value: str) -> str:
-    try:
-        dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise ValueError(f"{value!r} is not a calendar date (YYYY-MM-DD)") from exc
-    return value
-
-
 IsoDate = Annotated[
     str,
     StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$"),
-    AfterValidator(_calendar_date),
+    AfterValidator(calendar_date),
     Field(json_schema_extra={"format": "date"}),  # a real calendar date, not just the shape
 ]
 
