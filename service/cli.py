@@ -251,6 +251,7 @@ def _search(args: argparse.Namespace, settings: Settings) -> int:
     from service.factory import engine_for
     from service.indexing import embedder_for
 
+    _check_before_loading(args.query, "query", settings)
     engine = engine_for(settings, backend=ExtractiveBackend(embedder_for(settings)))
     passages = engine.search(args.query, top_k=args.top_k, filters=_filters(args))
     if args.json:
@@ -278,6 +279,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     from service.answers import answered_by
     from service.factory import engine_for
 
+    _check_before_loading(args.question, "question", settings)
     answer = engine_for(settings).ask(args.question, top_k=args.top_k, filters=_filters(args))
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False))
@@ -296,6 +298,16 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
         print(f"[{c.n}] {c.title or c.source} ({c.source}, {c.published or 'undated'})")
         print(f'    "{_shorten(c.quote, 240)}"')
     return 0
+
+
+def _check_before_loading(text: str, what: str, settings: Settings) -> None:
+    # The engine checks these too, but only after seconds of loading models.
+    from indexer.store import read_manifest
+    from service.errors import InvalidRequest
+
+    if not text.strip():
+        raise InvalidRequest(f"the {what} is empty")
+    read_manifest(settings.index_dir)  # StoreNotFound, with the command that builds one
 
 
 def _shorten(text: str, limit: int) -> str:

@@ -38,6 +38,13 @@ from service.spans import sentences_to_show, supporting_sentence
 logger = logging.getLogger(__name__)
 
 
+# What to send instead of an empty question or search query.
+_ASK_FOR = {
+    "question": "ask something about the articles",
+    "query": "give some words to search the articles for",
+}
+
+
 @dataclass(frozen=True)
 class EngineLimits:
     """Bounds on what one question may ask for."""
@@ -74,7 +81,7 @@ class Engine:
         self, query: str, *, top_k: int | None = None, filters: SearchFilters | None = None
     ) -> list[Passage]:
         """Passages only, no generation."""
-        query = self._checked_question(query)
+        query = self._checked_question(query, what="query")
         return self._retrieve(self.snapshots.current().retriever, query, top_k, filters)
 
     def ask(
@@ -180,12 +187,12 @@ class Engine:
         return condense_question(history, question, self.backend, self.prompts)
 
     # --- internals ----------------------------------------------------------------------
-    def _checked_question(self, question: str) -> str:
+    def _checked_question(self, question: str, what: str = "question") -> str:
         if not isinstance(question, str) or not question.strip():
-            raise InvalidRequest("the question is empty; ask something about the articles")
+            raise InvalidRequest(f"the {what} is empty; {_ASK_FOR[what]}")
         if len(question) > self.limits.max_question_chars:
             raise InvalidRequest(
-                f"the question is {len(question)} characters long; the limit is "
+                f"the {what} is {len(question)} characters long; the limit is "
                 f"{self.limits.max_question_chars}"
             )
         return question.strip()

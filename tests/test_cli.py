@@ -56,3 +56,11 @@ def test_documents_lists_every_article(sample_settings: Settings) -> None:
     assert {"id", "source", "title", "published"} <= listed[0].keys()
     plain = footnote("documents", "--index-dir", index_dir).stdout.splitlines()
     assert [line.split()[0] for line in plain] == [d["id"] for d in listed]
+
+
+def test_an_empty_query_or_a_missing_store_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    empty = footnote("search", "  ", "--index-dir", str(tmp_path), check=False)
+    assert empty.returncode == 1 and "the query is empty" in empty.stderr
+    missing = footnote("ask", "Who signed?", "--index-dir", str(tmp_path / "none"), check=False)
+    assert missing.returncode == 1
+    assert f"no index at {tmp_path / 'none'}; run 'footnote index PATH" in missing.stderr
