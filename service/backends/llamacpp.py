@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import functools
 import importlib.util
 import logging
@@ -122,7 +123,7 @@ def _load_llama(
 
     logger.info("loading GGUF model %s", path)
     try:
-        return Llama(
+        llama = Llama(
             model_path=path,
             n_ctx=context_tokens,
             n_threads=threads,
@@ -132,3 +133,12 @@ def _load_llama(
         )
     except (ValueError, RuntimeError) as exc:
         raise BackendUnavailable(f"llama.cpp cannot load {path}: {exc}") from exc
+    # Registered after llama_cpp's own exit hooks, so it runs before them (atexit is LIFO).
+    atexit.register(_close, llama)
+    return llama
+
+
+def _close(llama: Llama) -> None:
+    # A cached model left to the garbage collector is freed during interpreter shutdown, after
+    # llama_cpp's module globals are gone: its __del__ then fails with a TypeError traceback.
+    llama.close()
