@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 import string
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -24,9 +25,13 @@ VERIFIED = "verified"
 
 
 def normalize_answer(text: str) -> str:
-    """SQuAD normalization: lowercase, drop punctuation and articles a/an/the, collapse spaces."""
-    lowered = text.lower().translate(_PUNCTUATION)
-    return " ".join(_ARTICLES.sub(" ", lowered).split())
+    """SQuAD normalization: lowercase, drop punctuation and articles a/an/the, collapse spaces.
+
+    Punctuation is ASCII's, as in SQuAD, and every other Unicode punctuation mark too, so that
+    "Wendy’s" (a typographic apostrophe, as news sites print it) matches gold "Wendy's".
+    """
+    lowered = "".join(c for c in text.lower() if not unicodedata.category(c).startswith("P"))
+    return " ".join(_ARTICLES.sub(" ", lowered.translate(_PUNCTUATION)).split())
 
 
 def exact_match(prediction: str, golds: Sequence[str]) -> float:

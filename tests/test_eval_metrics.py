@@ -48,6 +48,11 @@ def test_normalization_lowercases_and_drops_punctuation_articles_and_extra_space
     assert normalize_answer("  The Cat,  sat on AN old mat! ") == "cat sat on old mat"
 
 
+def test_typographic_punctuation_is_dropped_like_ascii_punctuation() -> None:
+    assert normalize_answer("Wendy’s “Shōgun” — 2024") == normalize_answer('Wendy\'s "Shōgun" 2024')
+    assert gold_contained("Parkinson’s disease [1].", ["Parkinson's"])
+
+
 def test_normalization_keeps_articles_inside_words() -> None:
     assert normalize_answer("Theatre and anthem") == "theatre and anthem"
 
