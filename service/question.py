@@ -30,6 +30,11 @@ PHRASE_TARGETS = frozenset(
     material substance technology device feature service word phrase term color colour
     shape size part body organ symptom treatment drug medication""".split()  # noqa: SIM905
 )
+# "A storm ... What was its name?": the name asked for, with no noun after "what".
+_ASKS_NAME = re.compile(
+    r"\b(?:what|which)(?:'s| is| was| are| were) (?:its|his|her|their|the) names?\b",
+    re.IGNORECASE,
+)
 _WHICH = re.compile(r"\b(?:which|what)\s+(\S)", re.IGNORECASE)
 # Questions about an article rather than about the news it reports.
 _AUTHOR = re.compile(r"\bwho (wrote|authored|penned|reported)\b|\bwho is the (author|writer)\b")
@@ -67,7 +72,11 @@ def profile_question(text: str) -> QuestionProfile:
     """Analyse `text` once: terms, expected answer kind, the target noun, metadata asked."""
     kind = expected_answer_type(text)
     target = _target_noun(text)
-    wants_name = kind == "name" or (target is not None and target not in _PHRASE_STEMS)
+    wants_name = (
+        kind == "name"
+        or (target is not None and target not in _PHRASE_STEMS)
+        or bool(_ASKS_NAME.search(text))
+    )
     return QuestionProfile(
         text=text,
         terms=key_terms(text),

@@ -25,7 +25,11 @@ ROOT_LETTERS = 5
 # A short answer is normally a name, number or date: long spans are rarely the answer.
 MAX_SPAN_TOKENS = 6
 
-_TOKEN = re.compile(r"[$£€]?[A-Za-z0-9]+(?:[.,'’&-][A-Za-z0-9]+)*%?")
+# Letters of any script, with combining accents ("São Paulo" was split into "S", "a" and
+# "Paulo"), digits, and the joiners inside words and amounts.
+_LETTERS = r"[^\W_](?:[^\W_]|[\u0300-\u036f])*"
+_AGED = re.compile(r"(\d+)-((?:year|month|week|day)s?-old)", re.IGNORECASE)
+_TOKEN = re.compile(rf"[$£€]?{_LETTERS}(?:[.,'’&-]{_LETTERS})*%?")
 _CONNECTORS = frozenset({"of", "the", "and", "for", "de", "&", "on", "in"})
 _SCALE = frozenset({"million", "billion", "trillion", "thousand", "percent", "per", "cent"})
 _CALENDAR = frozenset(MONTHS + WEEKDAYS)
@@ -79,17 +83,26 @@ class SpanCandidate:
 
 
 def tokens_of(sentence: str) -> list[Token]:
-    """The words of a sentence with offsets; hyphenated words and amounts stay whole."""
+    """The words of a sentence with offsets; hyphenated words and amounts stay whole, except
+    an age ("16-year-old" is "16" and "year-old": the answer to "how old" is the number)."""
     out: list[Token] = []
     for m in _TOKEN.finditer(sentence):
-        gap = sentence[out[-1].end : m.start()] if out else ""
-        out.append(Token(m.group(), m.start(), m.end(), not gap.strip()))
+        aged = _AGED.fullmatch(m.group())
+        parts = [m.span()] if aged is None else [_shifted(aged.span(g), m.start()) for g in (1, 2)]
+        for start, end in parts:
+            gap = sentence[out[-1].end : start] if out else ""
+            out.append(Token(sentence[start:end], start, end, not gap.strip()))
     return out
+
+
+def _shifted(span: tuple[int, int], by: int) -> tuple[int, int]:
+    return span[0] + by, span[1] + by
 
 
 def candidate_spans(profile: QuestionProfile, ranked: Sequence[Evidence]) -> list[SpanCandidate]:
     """Unscored candidates (score 0) from the best CANDIDATE_SENTENCES evidence sentences."""
     out: list[SpanCandidate] = []
+    retrieved = "\n".join({e.passage.chunk_id: e.passage.text for e in ranked}.values())
     for rank, evidence in enumerate(ranked[:CANDIDATE_SENTENCES]):
         tokens = tokens_of(evidence.text)
         dateline = _DATELINE.match(evidence.text)
@@ -109,6 +122,8 @@ def candidate_spans(profile: QuestionProfile, ranked: Sequence[Evidence]) -> lis
             ):
                 continue  # "Following such claims, ...": capitalised only as first word
             s, e = tokens[lo].start, tokens[hi - 1].end
+            if _possessive(evidence.text[s:e], retrieved):
+                e -= 2  # "Indonesia's volcano": the country is "Indonesia"
             out.append(
                 SpanCandidate(
                     evidence.text[s:e],
@@ -249,7 +264,7 @@ def _phrases(tokens: Sequence[Token]) -> list[tuple[str, int, int]]:
     run: list[int] = []
     for i, token in enumerate([*tokens, Token(".", 0, 0)]):
         word = token.text
-        content = word[:1].isalpha() and word.lower() not in STOPWORDS
+        content = word[:1].isalpha() and word.lower() not in STOPWORDS and not _verb_like(word)
         if content and (word[0].islower() or (i == 0 and word.lower() not in STOPWORDS)):
             run.append(i)
             continue
@@ -258,7 +273,36 @@ def _phrases(tokens: Sequence[Token]) -> list[tuple[str, int, int]]:
             if len(run) > 1:
                 out.append(("phrase", run[-1], run[-1] + 1))
         run = []
-    return out
+    # On its own, a word in -ing is most often a verb ("going", "breaking"), so it is no
+    # answer; inside a phrase ("mass shooting", "flash flooding") it is a noun.
+    return [(k, lo, hi) for k, lo, hi in out if hi - lo > 1 or not _ING.search(tokens[lo].text)]
+
+
+# A short answer is a noun phrase: verbs, prepositions and adverbs end one. Without a
+# part-of-speech tagger: past forms in -ed, and the irregular verbs, prepositions and adverbs
+# news sentences use most.
+_ING = re.compile(r"..ing$")
+_PAST = re.compile(r"...[^e]ed$")
+_NOT_NOUNS = frozenset(
+    """be been being am is are was were do does did done doing have has had having get gets
+    got gotten go goes went gone come comes came become becomes became make makes made take
+    takes took taken give gives gave given say says said tell tells told see sees saw seen
+    know knows knew known find finds found think thinks thought keep keeps kept leave leaves
+    left lose loses lost meet meets met pay pays paid put puts run runs ran send sends sent
+    sell sells sold spend spends spent stand stands stood win wins won bring brings brought
+    buy buys bought catch catches caught teach taught begin begins began begun write writes
+    wrote written hold holds held set sets let lets seek sought fall falls fell fallen rise
+    rises rose risen grow grows grew grown show shows showed shown speak spoke spoken
+    within across amid amidst among amongst toward towards upon via despite throughout
+    beyond beneath onto unlike versus per ago earlier later recently already still soon yet
+    even today yesterday tomorrow currently previously meanwhile however instead perhaps
+    maybe likely""".split()  # noqa: SIM905
+)
+
+
+def _verb_like(word: str) -> bool:
+    lowered = word.lower()
+    return lowered in _NOT_NOUNS or bool(_PAST.search(lowered))
 
 
 def kind_of(text: str) -> str:
@@ -300,6 +344,18 @@ def asked_in_question(token: Token, profile: QuestionProfile) -> bool:
 def _bracketed(sentence: str, first: Token, last: Token) -> bool:
     before, after = sentence[: first.start].rstrip(), sentence[last.end :].lstrip()
     return before.endswith(("(", "[")) and after.startswith((")", "]"))
+
+
+def _possessive(name: str, text: str) -> bool:
+    """Whether `name` ends in a possessive 's that is not part of the name itself.
+
+    "Wendy's" and "Parkinson's" are names with their 's; "Indonesia's" is Indonesia's: the
+    retrieved passages name Indonesia on its own too.
+    """
+    if name[-2:] not in ("'s", "’s"):
+        return False
+    bare = name[:-2]
+    return re.search(rf"\b{re.escape(bare)}\b(?!['’]s)", text) is not None
 
 
 def _named_elsewhere(word: str, text: str) -> bool:

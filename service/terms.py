@@ -102,14 +102,17 @@ def key_terms(text: str) -> KeyTerms:
 
 
 def as_written(terms: Iterable[str], text: str) -> list[str]:
-    """The words of `text` that `terms` (normalized) came from, as the user wrote them.
+    """The words of `text` that `terms` (normalized) came from, as and where the user wrote them.
 
     For messages: "olymp" is how a term is compared, "Olympics" is what was asked about.
     """
-    spelled: dict[str, str] = {}
+    wanted = set(terms)
+    written: dict[str, str] = {}
     for word in words(text):
-        spelled.setdefault(normalize_word(word), word)
-    return [spelled.get(term, term) for term in terms]
+        norm = normalize_word(word)
+        if norm in wanted:
+            written.setdefault(norm, word)
+    return [*written.values(), *sorted(wanted - written.keys())]
 
 
 def term_set(text: str) -> frozenset[str]:

@@ -214,3 +214,59 @@ def test_a_scale_word_is_part_of_its_amount_not_an_amount_of_its_own(
     question = "How much yearly lease income would the terminal have brought the city?"
     _, candidates = ranked_for(question, passages, embedder)
     assert [c.text for c in candidates] == ["55 million"]
+
+
+def test_a_possessive_is_dropped_from_a_name_the_articles_use_without_it(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    eruption = passage(
+        "Indonesia's Mount Ruang erupted again on Tuesday, forcing thousands to evacuate. "
+        "Indonesia raised its alert to the highest level.",
+    )
+    _, candidates = ranked_for(
+        "Which country is being hit by volcanic eruptions that forced thousands to evacuate?",
+        [eruption],
+        embedder,
+    )
+    assert "Indonesia" in [c.text for c in candidates]
+    assert "Indonesia's" not in [c.text for c in candidates]
+    # A name whose 's is its own ("Wendy's", never "Wendy" alone) keeps it.
+    pricing = passage("Wendy's will test dynamic pricing on its menu boards from next year.")
+    _, candidates = ranked_for(
+        "Which fast food chain will test dynamic pricing?", [pricing], embedder
+    )
+    assert candidates[0].text == "Wendy's"
+
+
+def test_how_old_is_answered_by_the_number_of_an_age(embedder: SentenceTransformerEmbedder) -> None:
+    text = "Quincy Wilson, a 16-year-old sprinter from Maryland, made the relay team."
+    _, candidates = ranked_for("How old is Quincy Wilson?", [passage(text)], embedder)
+    assert candidates[0].text == "16"
+
+
+def test_verbs_and_adverbs_are_never_phrase_answers(embedder: SentenceTransformerEmbedder) -> None:
+    text = (
+        "Officials said prices of eggs had risen steadily and earlier seized shipments "
+        "were released within weeks."
+    )
+    _, candidates = ranked_for(
+        "Which food has seen a steady rise in prices?", [passage(text)], embedder
+    )
+    texts = {c.text for c in candidates}
+    assert "eggs" in texts
+    assert not texts & {"said", "risen", "seized", "released", "within", "earlier"}
+
+
+def test_what_was_its_name_asks_for_a_name() -> None:
+    question = "A storm became the earliest Category 5 hurricane on record. What was its name?"
+    assert profile_question(question).wants_name
+    assert not profile_question("How strong were its winds?").wants_name
+
+
+def test_a_name_with_accents_is_one_span(embedder: SentenceTransformerEmbedder) -> None:
+    # Combining accents ("Sa" + U+0303 + "o") once split "São Paulo" into "Sa" and "Paulo".
+    text = "A wildlife crossing is being built in Sa\u0303o Paulo and in Zürich."
+    _, candidates = ranked_for(
+        "Which city is building a wildlife crossing?", [passage(text)], embedder
+    )
+    assert {"Sa\u0303o Paulo", "Zürich"} <= {c.text for c in candidates}
