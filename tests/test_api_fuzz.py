@@ -4,12 +4,13 @@ schemathesis generates requests from /openapi.json (valid ones and, per operatio
 break the schema) and sends them over real HTTP to the app on loopback, on a private copy of
 the sample store with the extractive backend. Every response must be no 5xx, have a status the
 document declares for the operation, the declared media type, and a body its schema accepts.
-About 1,100 requests without keys; a smaller run with keys configured and none sent, where
+About 1,200 requests without keys; a smaller run with keys configured and none sent, where
 every route but /healthz must answer the declared 401.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from service.api.app import create_app
 from tests.api_server import extractive_engine, serve
 from tests.conftest import SAMPLE_NEWS, build_store, make_settings
 
-# Requests per operation; 11 operations make about 1,100 requests.
+# Requests per operation and mode: about 1,200 requests over the 11 operations.
 EXAMPLES = 100
 KEYED_EXAMPLES = 10
 API_KEY = "fuzz-key-0123456789abcdef"
@@ -58,15 +59,22 @@ def _operations() -> list[Any]:
 OPERATIONS = _operations()
 
 
+@contextlib.contextmanager
+def _serving(
+    factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder, **overrides: Any
+) -> Iterator[str]:
+    """The app on loopback over a private copy of the sample store (uploads change it)."""
+    store = build_store(SAMPLE_NEWS, factory.mktemp("fuzz-store")).index_dir
+    config = make_settings(store, llm="extractive", **overrides)
+    with serve(config, extractive_engine(config, embedder)) as url:
+        yield url
+
+
 @pytest.fixture(scope="module")
 def served(
     tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder
 ) -> Iterator[str]:
-    config = make_settings(
-        build_store(SAMPLE_NEWS, tmp_path_factory.mktemp("fuzz-store")).index_dir,
-        llm="extractive",
-    )
-    with serve(config, extractive_engine(config, embedder)) as url:
+    with _serving(tmp_path_factory, embedder) as url:
         assert httpx.get(f"{url}/openapi.json").json() == OPERATIONS[0].schema.raw_schema
         yield url
 
@@ -75,12 +83,7 @@ def served(
 def keyed(
     tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder
 ) -> Iterator[str]:
-    config = make_settings(
-        build_store(SAMPLE_NEWS, tmp_path_factory.mktemp("fuzz-keyed")).index_dir,
-        llm="extractive",
-        api_keys=API_KEY,
-    )
-    with serve(config, extractive_engine(config, embedder)) as url:
+    with _serving(tmp_path_factory, embedder, api_keys=API_KEY) as url:
         yield url
 
 
