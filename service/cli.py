@@ -100,13 +100,20 @@ def _version() -> str:
         return "(not installed)"
 
 
+def _setting(text: str, name: str) -> str:
+    """Help for a flag that overrides a setting: what it does, its variable and its default."""
+    default = Settings.model_fields[name].default
+    return f"{text} (FOOTNOTE_{name.upper()}, default {default})"
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--index-dir", dest="index_dir", type=Path, help="store directory (FOOTNOTE_INDEX_DIR)"
+        "--index-dir", dest="index_dir", type=Path, help=_setting("store directory", "index_dir")
     )
     parser.add_argument(
-        "--embedding-model", dest="embedding_model", help="FOOTNOTE_EMBEDDING_MODEL"
-    )
+        "--embedding-model", dest="embedding_model",
+        help=_setting("sentence-transformers model the store was built with", "embedding_model"),
+    )  # fmt: skip
 
 
 # --- index ------------------------------------------------------------------------------------
@@ -116,10 +123,22 @@ def _register_index(sub: Any) -> None:
     _common(p)
     p.add_argument("--prune", action="store_true", help="remove documents whose files are gone")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
-    p.add_argument("--chunk-tokens", dest="chunk_tokens", type=int)
-    p.add_argument("--chunk-overlap-tokens", dest="chunk_overlap_tokens", type=int)
-    p.add_argument("--batch-size", dest="embedding_batch_size", type=int)
-    p.add_argument("--max-file-bytes", dest="max_file_bytes", type=int)
+    p.add_argument(
+        "--chunk-tokens", dest="chunk_tokens", type=int,
+        help=_setting("chunk size in embedding-model tokens", "chunk_tokens"),
+    )  # fmt: skip
+    p.add_argument(
+        "--chunk-overlap-tokens", dest="chunk_overlap_tokens", type=int,
+        help=_setting("tokens shared by neighbouring chunks", "chunk_overlap_tokens"),
+    )  # fmt: skip
+    p.add_argument(
+        "--batch-size", dest="embedding_batch_size", type=int,
+        help=_setting("chunks embedded at once", "embedding_batch_size"),
+    )  # fmt: skip
+    p.add_argument(
+        "--max-file-bytes", dest="max_file_bytes", type=int,
+        help=_setting("larger files are skipped with a reason", "max_file_bytes"),
+    )  # fmt: skip
     p.set_defaults(handler=_index)
 
 
@@ -207,7 +226,9 @@ def _documents(args: argparse.Namespace, settings: Settings) -> int:
 
 # --- search and ask --------------------------------------------------------------------------
 def _filter_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--top-k", dest="top_k", type=int, help="passages to use (FOOTNOTE_TOP_K)")
+    parser.add_argument(
+        "--top-k", dest="top_k", type=int, help=_setting("passages to use", "top_k")
+    )
     parser.add_argument(
         "--from", dest="published_from", type=_date, help="published on or after YYYY-MM-DD"
     )
@@ -238,7 +259,7 @@ def _filters(args: argparse.Namespace) -> Any:
 
 def _register_search(sub: Any) -> None:
     p = sub.add_parser("search", help="show the passages that best match a query (no LLM)")
-    p.add_argument("query")
+    p.add_argument("query", help="words to search the articles for")
     _common(p)
     _filter_flags(p)
     p.set_defaults(handler=_search)
@@ -268,10 +289,13 @@ def _search(args: argparse.Namespace, settings: Settings) -> int:
 
 def _register_ask(sub: Any) -> None:
     p = sub.add_parser("ask", help="answer a question with numbered, verified citations")
-    p.add_argument("question")
+    p.add_argument("question", help="the question, in quotes")
     _common(p)
     _filter_flags(p)
-    p.add_argument("--backend", dest="llm", choices=["llamacpp", "ollama", "extractive"])
+    p.add_argument(
+        "--backend", dest="llm", choices=["llamacpp", "ollama", "extractive"],
+        help=_setting("who writes the short answer; extractive uses no model", "llm"),
+    )  # fmt: skip
     p.set_defaults(handler=_ask)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
@@ -64,3 +65,19 @@ def test_an_empty_query_or_a_missing_store_is_refused_with_what_to_do(tmp_path: 
     missing = footnote("ask", "Who signed?", "--index-dir", str(tmp_path / "none"), check=False)
     assert missing.returncode == 1
     assert f"no index at {tmp_path / 'none'}; run 'footnote index PATH" in missing.stderr
+
+
+def test_every_argument_of_every_command_has_help() -> None:
+    from service.cli import build_parser
+
+    parser = build_parser()
+    (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    undocumented = [
+        f"{name} {action.option_strings or action.dest}"
+        for name, command in commands.choices.items()
+        for action in command._actions
+        if not action.help
+    ]
+    assert not undocumented, f"give these a help text: {undocumented}"
+    flags = commands.choices["index"].format_help()
+    assert "(FOOTNOTE_CHUNK_TOKENS, default 160)" in " ".join(flags.split())
