@@ -5,7 +5,9 @@
     │   ├── StoreNotFound         no index at the given directory
     │   ├── StoreLocked           another writer holds the store
     │   ├── StoreCorrupt          the files on disk do not form a valid store
-    │   └── ModelMismatch         the store was built with another embedding model
+    │   ├── ModelMismatch         the store was built with another embedding model
+    │   └── StoreNotWritable      the disk refused a write (read-only, not permitted)
+    │       └── DiskFull          no space left on the store's disk
     ├── DocumentNotFound          no document with that id
     ├── IngestError               one input file cannot be indexed
     │   ├── UnsupportedFileType   the file's type is not one we read
@@ -41,6 +43,14 @@ class StoreCorrupt(StoreError):
 
 class ModelMismatch(StoreError):
     """The store was built with a different embedding model."""
+
+
+class StoreNotWritable(StoreError):
+    """The disk refused a write to the store; nothing was published."""
+
+
+class DiskFull(StoreNotWritable):
+    """No space (or quota) left on the store's disk; nothing was published."""
 
 
 class DocumentNotFound(FootnoteError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import json
@@ -10,6 +11,8 @@ import os
 import shutil
 import sqlite3
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from indexer.chunking import Chunk
-from indexer.errors import ModelMismatch, StoreLocked
+from indexer.errors import DiskFull, ModelMismatch, StoreLocked, StoreNotWritable
 from indexer.store import (
     DOCSTORE_FILE,
     FORMAT_VERSION,
@@ -355,3 +358,37 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
+_REFUSED = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
+
+
+@contextmanager
+def storage_errors(what: str) -> Iterator[None]:
+    """Turn the disk refusing a write during `what` into DiskFull or StoreNotWritable.
+
+    The published version is untouched when these are raised (writes go to a work directory
+    first), so the messages say so. Other OS errors pass through as they are.
+    """
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno in _FULL:
+            raise DiskFull(f"{what} failed: the disk is full; nothing was published") from exc
+        if exc.errno in _REFUSED:
+            raise StoreNotWritable(
+                f"{what} failed: the store's disk refused the write ({exc.strerror}); "
+                "nothing was published"
+            ) from exc
+        raise
+    except sqlite3.OperationalError as exc:
+        # SQLite reports a full disk or a read-only file in its own words, not as an OSError.
+        message = str(exc).lower()
+        if "full" in message:
+            raise DiskFull(f"{what} failed: the disk is full; nothing was published") from exc
+        if "readonly" in message or "read-only" in message:
+            raise StoreNotWritable(
+                f"{what} failed: the store is read-only; nothing was published"
+            ) from exc
+        raise

@@ -9,7 +9,7 @@ from pathlib import Path
 from indexer.chunking import TokenChunker
 from indexer.embedding import SentenceTransformerEmbedder, load_embedder
 from indexer.pipeline import IndexSummary, ProgressCallback, index_paths
-from indexer.store_writer import StoreWriter
+from indexer.store_writer import StoreWriter, storage_errors
 from service.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ def index_into_store(
     """
     embedder = embedder_for(settings)
     chunker = chunker_for(settings, embedder)
-    with writer_for(settings, embedder) as writer:
+    with storage_errors("indexing"), writer_for(settings, embedder) as writer:
         remove_unpublished_uploads(settings.index_dir, writer)
         if prepare is not None:
             paths = [*paths, *prepare(writer)]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -210,3 +213,49 @@ def test_deleting_a_corpus_document_keeps_its_source_file(
         assert http.delete(f"/v1/documents/{document['id']}").status_code == 204
         assert http.get("/v1/documents").json()["total"] == 0
     assert (SAMPLE_NEWS / "2023-harnau-tram-strike-ends.txt").is_file()
+
+
+# Faults at the disk: no test machine can fill or remount a disk on demand, so the OS error a
+# full or read-only disk gives is raised at the store's own write (the only simulated part).
+def _refuse(error: int) -> Any:
+    def write(*args: object, **kwargs: object) -> None:
+        raise OSError(error, os.strerror(error))
+
+    return write
+
+
+def test_a_full_disk_refuses_the_upload_with_507_and_the_last_version_still_answers(
+    http: httpx.Client, store: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import indexer.store_writer
+
+    version = http.get("/v1/documents").json()["store_version"]
+    kept = uploads(store)
+    monkeypatch.setattr(indexer.store_writer.faiss, "write_index", _refuse(errno.ENOSPC))
+    body = assert_problem(upload(http, ("2024-glimmerfen.txt", LIGHTHOUSE.encode())), 507)
+    assert "the disk is full; nothing was published" in body["detail"]
+    assert http.get("/v1/documents").json()["store_version"] == version
+    assert uploads(store) == kept  # the refused upload's file is gone
+    found = http.get("/v1/search", params={"q": "Harnau port agreement"}).json()
+    assert found["passages"]  # still answering from the last good version
+    monkeypatch.undo()
+    again = upload(http, ("2024-glimmerfen.txt", LIGHTHOUSE.encode())).json()
+    assert again["documents_added"] == 1 and again["changed"] is True
+    http.delete(f"/v1/documents/{again['files'][0]['document_ids'][0]}")
+
+
+def test_a_read_only_store_refuses_changes_with_503_and_still_answers(
+    http: httpx.Client, store: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import indexer.store_writer
+
+    listed = http.get("/v1/documents").json()
+    monkeypatch.setattr(indexer.store_writer.tempfile, "mkdtemp", _refuse(errno.EROFS))
+    response = upload(http, ("2024-glimmerfen.txt", LIGHTHOUSE.encode()))
+    body = assert_problem(response, 503)
+    assert "refused the write (Read-only file system)" in body["detail"]
+    assert response.headers["retry-after"]
+    document = listed["documents"][0]["id"]
+    assert_problem(http.delete(f"/v1/documents/{document}"), 503)
+    assert http.get("/v1/documents").json() == listed  # nothing changed
+    assert http.get(f"/v1/documents/{document}").status_code == 200

@@ -14,7 +14,7 @@ from pathlib import Path
 from indexer.errors import DocumentNotFound, IngestError
 from indexer.ingest import documents_from_bytes
 from indexer.store import Store
-from indexer.store_writer import StoreWriter, document_id_for
+from indexer.store_writer import StoreWriter, document_id_for, storage_errors
 from service.api.document_models import (
     SkippedResponse,
     UploadedFileResponse,
@@ -107,7 +107,10 @@ def delete_document(document_id: str, settings: Settings, snapshots: StoreSnapsh
     info = snapshots.current().store.get_document(document_id).info
     upload = uploads_dir(settings.index_dir) / info.source.split("#", 1)[0]
     delete_file = False
-    with writer_for(settings, embedder_for(settings)) as writer:
+    with (
+        storage_errors("deleting the document"),
+        writer_for(settings, embedder_for(settings)) as writer,
+    ):
         if not writer.has_document(document_id):
             raise DocumentNotFound(f"no document {document_id!r}; it was removed meanwhile")
         siblings = writer.documents_of_file(str(upload))

@@ -27,6 +27,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
 from indexer.errors import (
+    DiskFull,
     DocumentNotFound,
     EmbeddingModelError,
     FileTooLarge,
@@ -37,6 +38,7 @@ from indexer.errors import (
     StoreError,
     StoreLocked,
     StoreNotFound,
+    StoreNotWritable,
     UnreadableFile,
     UnsupportedFileType,
 )
@@ -96,6 +98,9 @@ PROBLEMS: Mapping[type[FootnoteError], ProblemKind] = {
     StoreLocked: ProblemKind(409, "Store locked by another writer"),
     StoreCorrupt: ProblemKind(500, "Store corrupt", expose_detail=False),
     ModelMismatch: ProblemKind(500, "Store built with another model", expose_detail=False),
+    # The published version is untouched and still answers; only this change was refused.
+    StoreNotWritable: ProblemKind(503, "Store not writable", RETRY_DOWN_S),
+    DiskFull: ProblemKind(507, "Insufficient storage"),
     DocumentNotFound: ProblemKind(404, "Document not found"),
     IngestError: ProblemKind(422, "File cannot be indexed"),
     UnsupportedFileType: ProblemKind(415, "Unsupported file type"),

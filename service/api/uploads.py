@@ -24,6 +24,7 @@ from starlette.requests import ClientDisconnect, Request
 
 from indexer.errors import UnsupportedFileType
 from indexer.ingest import SUPPORTED_SUFFIXES
+from indexer.store_writer import storage_errors
 from service.errors import InvalidRequest, PayloadTooLarge
 from service.indexing import UPLOADS_DIR
 
@@ -143,10 +144,11 @@ class UploadReader:
         """(client base name, temporary path) per file; nothing is left behind on error."""
         parser = MultipartParser(self._boundary(request), self._callbacks())  # type: ignore[arg-type]
         try:
-            async for chunk in request.stream():
-                if chunk:
-                    await anyio.to_thread.run_sync(parser.write, chunk)
-            await anyio.to_thread.run_sync(parser.finalize)
+            with storage_errors("receiving the upload"):
+                async for chunk in request.stream():
+                    if chunk:
+                        await anyio.to_thread.run_sync(parser.write, chunk)
+                await anyio.to_thread.run_sync(parser.finalize)
         except ClientDisconnect as exc:
             raise InvalidRequest("the upload ended before its last byte; send it again") from exc
         except MultipartParseError as exc:

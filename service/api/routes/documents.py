@@ -105,7 +105,7 @@ async def get_document(document_id: DocumentId, runtime: RuntimeDep) -> Document
 @router.post(
     "/documents",
     response_model=UploadResponse,
-    responses=problem_responses(409, 413, 415, 503),
+    responses=problem_responses(409, 413, 415, 503, 507),
     openapi_extra=_UPLOAD_BODY,
     summary="Upload and index articles",
 )
@@ -130,7 +130,7 @@ async def upload_documents(request: Request, runtime: RuntimeDep) -> UploadRespo
     "/documents/{document_id}",
     status_code=204,
     response_class=Response,
-    responses=problem_responses(404, 409, 503),
+    responses=problem_responses(404, 409, 503, 507),
     summary="Delete one article",
 )
 async def remove_document(document_id: DocumentId, runtime: RuntimeDep) -> Response:
