@@ -8,6 +8,7 @@ llama.cpp model answers in seconds, so with it "one is in flight" would be a rac
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 from collections.abc import Iterator
@@ -26,9 +27,10 @@ from tests.api_server import (
     metric_value,
     poll,
     serve,
+    stream_events,
 )
 from tests.conftest import SAMPLE_NEWS, build_store, make_settings
-from tests.fake_ollama import FakeOllama, RecordedRequest
+from tests.fake_ollama import FakeOllama, OllamaScript, RecordedRequest
 
 MODEL = "llama3.2"
 UNANSWERABLE = "What is the population of Mars in the year 3000?"
@@ -184,6 +186,28 @@ def test_a_dead_ollama_is_503_with_retry_after(
         # Questions the articles cannot answer never reach the LLM.
         assert http.post("/v1/ask", json={"question": UNANSWERABLE}).json()["abstained"]
         assert http.get("/healthz").status_code == 200
+
+
+@pytest.mark.parametrize("failure", ["drop", "error_line"])
+def test_ollama_dying_mid_answer_is_a_problem_then_the_service_answers_again(
+    failure: str, sample_settings: Settings
+) -> None:
+    settings = ollama_settings(sample_settings)
+    script = OllamaScript(reply=["Matthis Loor ", "took charge ", "[1]."], fail_after=1)
+    script.failure = failure  # type: ignore[assignment]
+    with FakeOllama(script) as fake:
+        backend = OllamaBackend(model=MODEL, host=fake.url, timeout_s=30)
+        with serve(settings, backend_engine(settings, backend)) as url, client(url) as http:
+            # Streaming: the first piece went out, then an error event with the problem, done.
+            events = stream_events(http, "/v1/ask", {"question": LOOR_QUESTION})
+            assert [e.name for e in events] == ["token", "error", "done"]
+            assert events[1].data["status"] == 502
+            assert "Traceback" not in json.dumps(events[1].data)
+            # Not streaming: a 502 problem, nothing half-written.
+            assert_problem(http.post("/v1/ask", json={"question": LOOR_QUESTION}), 502)
+            fake.script.fail_after = None  # the server is back
+            answered = http.post("/v1/ask", json={"question": LOOR_QUESTION})
+            assert answered.status_code == 200 and not answered.json()["abstained"]
 
 
 def test_a_question_in_flight_finishes_on_the_store_version_it_started_with(
