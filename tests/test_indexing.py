@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -15,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from indexer.store import Store
+from indexer.store import DOCSTORE_FILE, VERSIONS, Store
 from service.cli import SIGPIPE_STATUS
 from tests.conftest import SAMPLE_NEWS, TEST_DATA
 
@@ -173,36 +174,98 @@ def test_a_second_concurrent_writer_is_told_the_store_is_locked(
     assert "locked" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_a_run_killed_mid_write_leaves_the_previous_store_usable(
+# Kills spread evenly over the part of a run that writes: the new version's vectors, docstore
+# and manifest, and its publication.
+KILL_POINTS = 20
+
+
+def test_kills_at_twenty_points_of_a_run_leave_the_old_or_the_new_version_whole(
     corpus: Path, tmp_path: Path
 ) -> None:
-    store = tmp_path / "store"
-    index(corpus, store)
-    before = Store.open(store)
-    version, documents = before.version, before.stats().documents
-    bigger = tmp_path / "bigger"
-    for i in range(40):  # enough work that the kill lands while the new version is being built
-        shutil.copytree(corpus, bigger / f"copy{i}")
-        for f in (bigger / f"copy{i}").rglob("*.txt"):
+    pristine = tmp_path / "pristine"
+    index(corpus, pristine)
+    old = Store.open(pristine)
+    old_version, old_documents = old.version, old.stats().documents
+    bigger = _editions(corpus, tmp_path / "bigger", copies=10)
+    # One undisturbed run: when it starts writing (its work directory appears) and when it has
+    # published (the work directory is renamed into place).
+    timed = _copy(pristine, tmp_path / "timed")
+    started = time.monotonic()
+    with _indexing(bigger, timed) as proc:
+        _wait_until_building(timed, proc, True)
+        writing_from = time.monotonic() - started
+        _wait_until_building(timed, proc, False)  # the work directory became the new version
+        published_at = time.monotonic() - started
+        assert proc.wait(timeout=300) == 0
+    new_documents = Store.open(timed).stats().documents
+    assert new_documents > old_documents
+    landed = []
+    for point in range(KILL_POINTS):
+        store = _copy(pristine, tmp_path / f"kill-{point}")
+        # Counted from this run's own first write (model loading times vary), up to a little
+        # past publication.
+        at = (published_at - writing_from) * 1.1 * point / KILL_POINTS
+        with _indexing(bigger, store) as proc:
+            _wait_until_building(store, proc, True)
+            try:
+                proc.wait(timeout=at)  # the kill's moment; the run may end first
+            except subprocess.TimeoutExpired:
+                landed.append(_building(store))
+                proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=30)
+        after = Store.open(store)
+        documents = after.stats().documents
+        # Exactly the previous version, or exactly the new one: nothing in between.
+        assert (after.version == old_version and documents == old_documents) or (
+            after.version != old_version and documents == new_documents
+        ), f"kill {point} at {at:.2f}s left {documents} documents"
+        assert _docstore_intact(after)
+        assert len(after.search(_any_vector(after), 3)) == 3
+        rerun = index(bigger, store)  # the lock died with the process; the run completes
+        assert Store.open(store).stats().documents == new_documents, rerun
+        assert not _building(store)
+    assert sum(landed) >= KILL_POINTS // 2, f"too few kills landed while writing: {landed}"
+
+
+def _editions(corpus: Path, folder: Path, *, copies: int) -> Path:
+    """`copies` copies of the corpus, each article changed, so that each is a new article."""
+    for i in range(copies):
+        shutil.copytree(corpus, folder / f"copy{i}")
+        for f in (folder / f"copy{i}").rglob("*.txt"):
             f.write_text(f.read_text(encoding="utf-8") + f"\n\nEdition {i}.", encoding="utf-8")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "index", str(bigger), "--index-dir", str(store)],
+    return folder
+
+
+def _copy(store: Path, to: Path) -> Path:
+    shutil.copytree(store, to)
+    return to
+
+
+def _indexing(paths: Path, store: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "index", str(paths), "--index-dir", str(store)],
         env={**os.environ, "HF_HUB_OFFLINE": "1"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+def _building(store: Path) -> bool:
+    """Whether a writer's work directory (the version being built) exists."""
+    return bool(list((store / VERSIONS).glob(".tmp-*")))
+
+
+def _wait_until_building(store: Path, proc: subprocess.Popen[bytes], building: bool) -> None:
     deadline = time.monotonic() + 120
-    while not list((store / "versions").glob(".tmp-*")) and time.monotonic() < deadline:
-        assert proc.poll() is None, "the indexer finished before it could be killed"
-        time.sleep(0.05)  # polling for the work directory, with a deadline
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=30)
-    after = Store.open(store)
-    assert (after.version, after.stats().documents) == (version, documents)
-    assert len(after.search(_any_vector(after), 3)) == 3  # and it still answers searches
-    rerun = index(corpus, store)  # the lock died with the process; stale work is cleaned up
-    assert rerun["changed"] is False
-    assert not list((store / "versions").glob(".tmp-*"))
+    while _building(store) != building and time.monotonic() < deadline:
+        assert proc.poll() is None, f"the indexer ended before building was {building}"
+        time.sleep(0.005)  # polling the store's folder, with a deadline
+
+
+def _docstore_intact(store: Store) -> bool:
+    path = store.path / VERSIONS / store.version / DOCSTORE_FILE
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        return bool(db.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
 
 
 def _any_vector(store: Store) -> Any:
