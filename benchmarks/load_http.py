@@ -232,8 +232,9 @@ def report_errors(phase: Phase) -> bool:
 
 
 @contextmanager
-def started_service(args: argparse.Namespace) -> Iterator[str]:
-    """`footnote serve --port 0` in a child process; yields its URL, stops it afterwards."""
+def started_service(args: argparse.Namespace) -> Iterator[tuple[str, int]]:
+    """`footnote serve --port 0` in a child process; yields its URL and process id, and stops
+    it afterwards."""
     command = [sys.executable, "-m", "service.cli", "serve", "--index-dir", str(args.index_dir)]
     command += ["--host", "127.0.0.1", "--port", "0"]
     if args.backend:
@@ -249,7 +250,7 @@ def started_service(args: argparse.Namespace) -> Iterator[str]:
 
     threading.Thread(target=drain, daemon=True).start()
     try:
-        yield _announced_url(lines, child)
+        yield _announced_url(lines, child), child.pid
     finally:
         child.terminate()
         child.wait(timeout=30)
@@ -320,7 +321,7 @@ def main() -> int:
     if args.url:
         clean = asyncio.run(measure(args.url.rstrip("/"), args))
     else:
-        with started_service(args) as url:
+        with started_service(args) as (url, _):
             clean = asyncio.run(measure(url, args))
     return 0 if clean else 1
 
