@@ -117,28 +117,23 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 # --- index ------------------------------------------------------------------------------------
+# Integer settings `index` takes as flags: (flag, setting, what it does).
+_INDEX_SETTINGS = (
+    ("--chunk-tokens", "chunk_tokens", "chunk size in embedding-model tokens"),
+    ("--chunk-overlap-tokens", "chunk_overlap_tokens", "tokens shared by neighbouring chunks"),
+    ("--batch-size", "embedding_batch_size", "chunks embedded at once"),
+    ("--max-file-bytes", "max_file_bytes", "larger files are skipped with a reason"),
+)
+
+
 def _register_index(sub: Any) -> None:
     p = sub.add_parser("index", help="add or update articles in the store")
     p.add_argument("paths", nargs="+", type=Path, help="files or folders of articles")
     _common(p)
     p.add_argument("--prune", action="store_true", help="remove documents whose files are gone")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
-    p.add_argument(
-        "--chunk-tokens", dest="chunk_tokens", type=int,
-        help=_setting("chunk size in embedding-model tokens", "chunk_tokens"),
-    )  # fmt: skip
-    p.add_argument(
-        "--chunk-overlap-tokens", dest="chunk_overlap_tokens", type=int,
-        help=_setting("tokens shared by neighbouring chunks", "chunk_overlap_tokens"),
-    )  # fmt: skip
-    p.add_argument(
-        "--batch-size", dest="embedding_batch_size", type=int,
-        help=_setting("chunks embedded at once", "embedding_batch_size"),
-    )  # fmt: skip
-    p.add_argument(
-        "--max-file-bytes", dest="max_file_bytes", type=int,
-        help=_setting("larger files are skipped with a reason", "max_file_bytes"),
-    )  # fmt: skip
+    for flag, setting, text in _INDEX_SETTINGS:
+        p.add_argument(flag, dest=setting, type=int, help=_setting(text, setting))
     p.set_defaults(handler=_index)
 
 
