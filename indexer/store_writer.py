@@ -115,6 +115,7 @@ class StoreWriter:
         try:
             self._remove_stale_work_dirs()
             self._previous = self._read_previous()
+            self._remove_unpublished_versions()
             self._start_work_dir()
         except BaseException:
             self.abort()
@@ -160,6 +161,16 @@ class StoreWriter:
             for stale in versions.glob(f"{_TMP_PREFIX}*"):
                 logger.info("removing unfinished version %s left by an interrupted run", stale)
                 shutil.rmtree(stale, ignore_errors=True)
+
+    def _remove_unpublished_versions(self) -> None:
+        # A writer killed between moving its version into place and writing the manifest
+        # leaves a version newer than the one published; no reader can have opened it (they
+        # open what the manifest names), and its name is the one this writer will publish.
+        published = 0 if self._previous is None else _version_number(self._previous.version)
+        for version in (self.path / VERSIONS).glob("v*"):
+            if version.is_dir() and _version_number(version.name) > published:
+                logger.info("removing version %s, never published by an interrupted run", version)
+                shutil.rmtree(version, ignore_errors=True)
 
     def _read_previous(self) -> Manifest | None:
         if not (self.path / MANIFEST).exists():
@@ -319,7 +330,7 @@ class StoreWriter:
         return version
 
     def _next_version_name(self) -> str:
-        number = 0 if self._previous is None else int(self._previous.version.lstrip("v"))
+        number = 0 if self._previous is None else _version_number(self._previous.version)
         return f"v{number + 1:06d}"
 
     def _remove_old_versions(self, *, keep: str) -> None:
@@ -327,6 +338,12 @@ class StoreWriter:
         for old in published[: -(KEEP_OLD_VERSIONS + 1)]:
             if old.name != keep:
                 shutil.rmtree(old, ignore_errors=True)
+
+
+def _version_number(name: str) -> int:
+    """`v000042` -> 42; a name that is no version number counts as 0 (never removed)."""
+    digits = name.removeprefix("v")
+    return int(digits) if digits.isdigit() else 0
 
 
 def write_atomically(path: Path, content: str) -> None:

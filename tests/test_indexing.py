@@ -227,6 +227,22 @@ def test_kills_at_twenty_points_of_a_run_leave_the_old_or_the_new_version_whole(
     assert sum(landed) >= KILL_POINTS // 2, f"too few kills landed while writing: {landed}"
 
 
+def test_a_version_moved_into_place_but_never_published_is_replaced_by_the_next_run(
+    corpus: Path, tmp_path: Path
+) -> None:
+    # A writer killed between renaming its version into place and writing the manifest leaves
+    # v000002 on disk while the manifest names v000001 (the 20-kill test above found it: the
+    # next run then failed to publish under the same name).
+    store = tmp_path / "store"
+    index(corpus, store)
+    shutil.copytree(store / VERSIONS / "v000001", store / VERSIONS / "v000002")
+    assert Store.open(store).version == "v000001"
+    summary = index(_editions(corpus, tmp_path / "more", copies=1), store)
+    assert summary["version"] == "v000002"
+    after = Store.open(store)
+    assert after.version == "v000002" and after.stats().documents > 9
+
+
 def _editions(corpus: Path, folder: Path, *, copies: int) -> Path:
     """`copies` copies of the corpus, each article changed, so that each is a new article."""
     for i in range(copies):
