@@ -53,19 +53,26 @@ def ranked_for(
     return ranked, rank_candidates(profile_question(question), ranked, passages)
 
 
+def general_case(
+    embedder: SentenceTransformerEmbedder,
+) -> tuple[list[Passage], list[Evidence], list[SpanCandidate]]:
+    """The general question over one passage naming the spokesman, then the general."""
+    passages = [passage(f"{MORTAZAWI} {NICHOLSON}")]
+    ranked, candidates = ranked_for(GENERAL_QUESTION, passages, embedder)
+    return passages, ranked, candidates
+
+
 def test_the_general_is_chosen_and_not_the_spokesman_in_the_same_passage(
     embedder: SentenceTransformerEmbedder,
 ) -> None:
-    passages = [passage(f"{MORTAZAWI} {NICHOLSON}")]
-    ranked, candidates = ranked_for(GENERAL_QUESTION, passages, embedder)
+    _, _, candidates = general_case(embedder)
     assert candidates[0].text == "John Nicholson"
 
 
 def test_a_reply_naming_a_true_name_in_the_wrong_relation_is_not_verified(
     embedder: SentenceTransformerEmbedder,
 ) -> None:
-    passages = [passage(f"{MORTAZAWI} {NICHOLSON}")]
-    ranked, candidates = ranked_for(GENERAL_QUESTION, passages, embedder)
+    passages, ranked, candidates = general_case(embedder)
     profile = profile_question(GENERAL_QUESTION)
     wrong = settle_short_answer("Shah Hossain Mortazawi [1]", profile, candidates, ranked, passages)
     assert not wrong.verified
@@ -191,8 +198,7 @@ def test_every_short_answer_is_a_verbatim_span_inside_its_citation(
 def test_the_model_may_pick_a_near_tie_but_never_a_clearly_weaker_span(
     embedder: SentenceTransformerEmbedder,
 ) -> None:
-    passages = [passage(f"{MORTAZAWI} {NICHOLSON}")]
-    ranked, candidates = ranked_for(GENERAL_QUESTION, passages, embedder)
+    passages, ranked, candidates = general_case(embedder)
     profile = profile_question(GENERAL_QUESTION)
     best, other = candidates[0], candidates[1]
     gap = best.score - other.score
