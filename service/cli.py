@@ -10,13 +10,18 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from indexer.errors import FootnoteError
 from service.progress import progress_bar
 from service.settings import Settings
+
+if TYPE_CHECKING:
+    from service.answers import Answer
+    from service.engine import Engine
+    from service.retrieval import SearchFilters
 
 logger = logging.getLogger("footnote")
 
@@ -246,7 +251,7 @@ def _date(value: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
-def _filters(args: argparse.Namespace) -> Any:
+def _filters(args: argparse.Namespace) -> SearchFilters:
     from service.retrieval import SearchFilters
 
     return SearchFilters(args.published_from, args.published_to, tuple(args.sources))
@@ -295,28 +300,65 @@ def _register_ask(sub: Any) -> None:
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
-    from service.answers import answered_by
     from service.factory import engine_for
 
     _check_before_loading(args.question, "question", settings)
-    answer = engine_for(settings).ask(args.question, top_k=args.top_k, filters=_filters(args))
-    if args.json:
-        print(json.dumps(answer.to_json(), ensure_ascii=False))
+    engine = engine_for(settings)
+    filters = _filters(args)
+    if args.json or not sys.stdout.isatty():
+        # A pipe or a script gets only the verified answer, never text that is then withdrawn.
+        answer = engine.ask(args.question, top_k=args.top_k, filters=filters)
+        if args.json:
+            print(json.dumps(answer.to_json(), ensure_ascii=False))
+        else:
+            print("\n".join(_answer_lines(answer)))
         return 0
-    print(answer.answer)
-    if answer.abstained:
-        print(f"\n({answer.reason})")
-        if answer.related:
-            print("\nClosest passages:")
-            for p in answer.related[:3]:
-                print(f"  - {p.title or p.source} ({p.source}): {_shorten(p.text, 160)}")
-        return 0
-    print(f"({answered_by(answer)})")
-    print()
-    for c in answer.citations:
-        print(f"[{c.n}] {c.title or c.source} ({c.source}, {c.published or 'undated'})")
-        print(f'    "{_shorten(c.quote, 240)}"')
+    _stream_answer(engine, args.question, args.top_k, filters)
     return 0
+
+
+def _stream_answer(
+    engine: Engine, question: str, top_k: int | None, filters: SearchFilters
+) -> None:
+    """On a terminal: the model's words stream dimmed, then the verified answer replaces them."""
+    from service.answers import FinalEvent
+    from service.chat.render import ChatView, Console
+
+    # https://no-color.org: a present NO_COLOR, whatever its value, turns colour off.
+    out = Console(sys.stdout, tty=True, color="NO_COLOR" not in os.environ)
+    view = ChatView(out, Console(sys.stderr, tty=sys.stderr.isatty()))
+    events = engine.ask_stream(question, top_k=top_k, filters=filters)
+    try:
+        for event in events:
+            if isinstance(event, FinalEvent):
+                view.show(_answer_lines(event.answer))
+                return
+            view.token(event.text)
+    except KeyboardInterrupt:
+        view.interrupted()
+        raise
+    finally:
+        if isinstance(events, Generator):  # closing releases llama.cpp's lock at once
+            events.close()
+
+
+def _answer_lines(answer: Answer) -> list[str]:
+    """The answer as `ask` prints it: the text, who answered, then sources or closest passages."""
+    from service.answers import answered_by
+
+    lines = [answer.answer]
+    if answer.abstained:
+        lines.append(f"\n({answer.reason})")
+        if answer.related:
+            lines.append("\nClosest passages:")
+            for p in answer.related[:3]:
+                lines.append(f"  - {p.title or p.source} ({p.source}): {_shorten(p.text, 160)}")
+        return lines
+    lines += [f"({answered_by(answer)})", ""]
+    for c in answer.citations:
+        lines.append(f"[{c.n}] {c.title or c.source} ({c.source}, {c.published or 'undated'})")
+        lines.append(f'    "{_shorten(c.quote, 240)}"')
+    return lines
 
 
 def _check_before_loading(text: str, what: str, settings: Settings) -> None:

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import sys
 from pathlib import Path
 
+import pexpect
+
 from service.settings import Settings
+from tests.conftest import REPO
+from tests.fake_ollama import FakeOllama, OllamaScript
+from tests.test_chat_pipe import LOOR_QUESTION, chat_env
 from tests.test_indexing import footnote
 
 
@@ -81,3 +88,44 @@ def test_every_argument_of_every_command_has_help() -> None:
     assert not undocumented, f"give these a help text: {undocumented}"
     flags = commands.choices["index"].format_help()
     assert "(FOOTNOTE_CHUNK_TOKENS, default 160)" in " ".join(flags.split())
+
+
+def test_ask_on_a_terminal_streams_the_model_words_then_replaces_them(
+    sample_settings: Settings,
+) -> None:
+    # The model's pieces come a fifth of a second apart from a loopback Ollama (the one faked
+    # process boundary), so the terminal must show them before the answer settles.
+    reply = ["Loor ", "took ", "over ", "the ", "ministry ", "in ", "November ", "2023 [1]."]
+    args = [
+        "-m",
+        "service.cli",
+        "ask",
+        LOOR_QUESTION,
+        "--index-dir",
+        str(sample_settings.index_dir),
+    ]
+    with FakeOllama(OllamaScript(reply=reply, piece_delay_s=0.2)) as fake:
+        env = chat_env(
+            FOOTNOTE_LLM="ollama", FOOTNOTE_OLLAMA_MODEL="llama3.2", OLLAMA_HOST=fake.url
+        )
+        child = pexpect.spawn(
+            sys.executable, args, env=env, cwd=str(REPO), encoding="utf-8", dimensions=(40, 120),
+            timeout=120,
+        )  # fmt: skip
+        transcript = io.StringIO()
+        child.logfile_read = transcript
+        try:
+            child.expect_exact("\x1b[2mLoor took")  # dimmed, while the model is still writing
+            assert "Sources" not in transcript.getvalue() and "[1] " not in transcript.getvalue()
+            child.expect(pexpect.EOF)
+        finally:
+            child.close(force=True)
+    shown = transcript.getvalue()
+    streamed_end = shown.index("2023 [1].") + len("2023 [1].")
+    # Then it is withdrawn (styling closed, cursor back, the rest cleared) and the verified
+    # answer with who answered and its numbered sources takes its place.
+    assert shown[streamed_end:].startswith("\x1b[0m\r\x1b[J")
+    settled = shown[streamed_end:]
+    assert "(Verified: llama3.2" in settled or "(Chosen from the articles" in settled, settled
+    assert "\n[1] " in settled.replace("\r\n", "\n")
+    assert child.exitstatus == 0 and "Traceback" not in shown
