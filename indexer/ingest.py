@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from indexer.clean import CleanedArticle, clean_article, clean_html
+from indexer.encodings import decode_bytes
 from indexer.errors import FileTooLarge, UnreadableFile, UnsupportedFileType
 from indexer.store_writer import NewDocument
 
@@ -22,6 +23,12 @@ JSON_SUFFIXES = frozenset({".json", ".jsonl"})
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES
 # A NUL byte in the first few KiB means binary; text files essentially never contain one.
 _BINARY_SNIFF_BYTES = 8192
+_ENCODING_NAMES = {
+    "cp1252": "Windows-1252 (Western)",
+    "cp1250": "Windows-1250 (Central European)",
+    "cp1251": "Windows-1251 (Cyrillic)",
+    "iso8859-2": "ISO-8859-2 (Latin-2)",
+}
 
 
 @dataclass(frozen=True)
@@ -104,7 +111,7 @@ def documents_from_bytes(
     suffix = suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise UnsupportedFileType(_unsupported_reason(Path(source)))
-    text = decode_text(data)
+    text = decode_text(data, source=source, html=suffix in HTML_SUFFIXES)
     if suffix in JSON_SUFFIXES:
         return _documents_from_json(text, source=source, file_path=file_path, suffix=suffix)
     cleaned = clean_html(text) if suffix in HTML_SUFFIXES else clean_article(text)
@@ -113,22 +120,21 @@ def documents_from_bytes(
     return [_document(source, file_path, cleaned)], []
 
 
-def decode_text(data: bytes) -> str:
-    """UTF-8 text (BOM allowed), or Windows-1252 for old scrapes; binary is refused."""
+def decode_text(data: bytes, *, source: str = "", html: bool = False) -> str:
+    """UTF-8 text (BOM allowed), else a declared or detected legacy code page (said in a
+    warning, since detection can be wrong); empty and binary files are refused."""
     if not data.strip():
         raise UnreadableFile("file is empty")
     if b"\x00" in data[:_BINARY_SNIFF_BYTES]:
         raise UnreadableFile("file looks binary (it contains NUL bytes)")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = data.decode("cp1252")
-    except UnicodeDecodeError as exc:
-        raise UnreadableFile(f"not UTF-8 or Windows-1252 text ({exc.reason})") from exc
-    logger.info("decoded a file as Windows-1252 because it is not valid UTF-8")
-    return text
+    decoded = decode_bytes(data, html=html)
+    if decoded.how != "utf-8":
+        logger.warning(
+            "%s is not UTF-8; read as %s (%s); save it as UTF-8 if its text looks wrong",
+            source or "a file", _ENCODING_NAMES.get(decoded.encoding, decoded.encoding),
+            "declared by the page" if decoded.how == "declared" else "detected",
+        )  # fmt: skip
+    return decoded.text
 
 
 def _documents_from_json(
