@@ -15,11 +15,25 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
-from indexer.dates import parse_published, read_date_only, read_dateline, split_date_label
+from indexer.dates import (
+    parse_published,
+    read_date_only,
+    read_dateline,
+    split_date_label,
+    without_dateline,
+)
 from indexer.markup import heading_text, html_metadata, html_to_text, is_link_list, markdown_plain
 
-__all__ = ["CleanedArticle", "clean_article", "clean_html", "html_to_text", "parse_published"]
+__all__ = [
+    "CleanedArticle",
+    "clean_article",
+    "clean_html",
+    "fallback_title",
+    "html_to_text",
+    "parse_published",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -140,6 +154,7 @@ _USER_HANDLE = re.compile(r"^[a-z][a-z0-9._-]{1,30}$")  # "admin": a CMS account
 # Section and outlet fields run to four words ("Harnau Evening Post"); longer ones are prose.
 _MAX_SECTION_WORDS = 4
 _URL = re.compile(r"https?://\S+|www\.\S+", _I)
+_BARE_URL = re.compile(r"^(?:https?://|www\.)\S+$", _I)
 _SPAM = re.compile(
     r"\b(?:judi|togel|gacor|sbobet|maxwin|slot\s*(?:online|gacor|\d+)|bandar\s*(?:bola|togel)"
     r"|agen\s*(?:bola|bandar|judi|slot)|(?:online\s+casino|casino\s+online)|poker\s+online)\b",
@@ -188,6 +203,10 @@ def _is_widget(line: str) -> bool:
 
 def _looks_like_title(line: str, next_line: str) -> bool:
     words = line.split()
+    if _BARE_URL.match(next_line):
+        # A saved page's header, "headline / its URL / date": the line above the URL is the
+        # headline, even as a question or two sentences ("... laws. Is Florida next?").
+        return len(words) <= _MAX_TITLE_WORDS
     return (
         len(words) <= _MAX_TITLE_WORDS
         and not _is_terminal(line)
@@ -247,6 +266,7 @@ class _Scan:
 
     title_hint: str | None = None
     title: str | None = None
+    url: str | None = None
     author: str | None = None
     outlets: list[str] = field(default_factory=list)
     dates: list[tuple[str | None, str]] = field(default_factory=list)
@@ -305,6 +325,9 @@ def _drop_line(
             if len(last.split()) >= _MIN_HINT_WORDS:
                 scan.title_hint = last
             return True
+    if head and _BARE_URL.match(line) and scan.url is None:
+        scan.url = line  # the page's own address, in a saved page's header
+        return True
     if is_link_list(raw):
         return True
     if (head and _KICKER.match(line)) or _STORY_CODE.match(line) or _COMMENT_FIELD.match(line):
@@ -390,8 +413,46 @@ def clean_article(
         published_raw=chosen[1],
         outlet=outlet or (outlets[0] if outlets else None),
         author=scan.author,
-        url=url,
+        url=url or scan.url,
     )
+
+
+# A title made from a story's first sentence is cut to about a headline's length.
+_FALLBACK_TITLE_WORDS = 12
+_MIN_FALLBACK_WORDS = 3
+# "VT-HARNAU: ", "WASHINGTON (AP) — ": a wire lead-in, not part of what the story is about.
+_LEAD_IN = re.compile(r"^[A-Z][A-Z.'’/ -]{1,40}?(?:\s*[(\[][^)\]]{1,40}[)\]])?\s*[:–—-]+\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’]?\s+(?=[\"“‘(]?[A-Z0-9])")
+
+
+def fallback_title(body: str, source: str) -> str:
+    """A readable title for a story that states none: its first sentence, cut to headline
+    length, or else its file name in words."""
+    first = _LEAD_IN.sub("", without_dateline(body.strip().split("\n", 1)[0]))
+    sentence = _first_sentence(first)
+    words = sentence.split()
+    if len(words) >= _MIN_FALLBACK_WORDS:
+        if len(words) <= _FALLBACK_TITLE_WORDS:
+            return sentence.rstrip(".")
+        return " ".join(words[:_FALLBACK_TITLE_WORDS]).rstrip(",;:–—-") + "…"
+    stem = Path(source.split("#", 1)[0]).stem
+    return " ".join(re.split(r"[-_.\s]+", stem)).strip() or source
+
+
+# Titles and initials whose full stop ends no sentence.
+_ABBREVIATIONS = frozenset(
+    {"mr", "mrs", "ms", "dr", "st", "jr", "sr", "gen", "sen", "rep", "gov", "lt", "col", "sgt"}
+    | {"capt", "prof", "no", "inc", "co", "corp", "ltd", "vs"}
+)
+
+
+def _first_sentence(text: str) -> str:
+    for end in _SENTENCE_END.finditer(text):
+        word = text[: end.start()].rsplit(None, 1)[-1].rstrip(".")
+        # "Dr.", "U.S.", "J.": not the end of the sentence.
+        if word.lower() not in _ABBREVIATIONS and "." not in word and len(word) > 1:
+            return text[: end.start()].strip()
+    return text.strip()
 
 
 def clean_html(html: str) -> CleanedArticle:

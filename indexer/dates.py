@@ -150,6 +150,12 @@ def read_dateline(paragraph: str) -> tuple[str | None, tuple[str | None, str] | 
     return (outlet if len(paren.split()) <= _MAX_AGENCY_WORDS else None), found
 
 
+def without_dateline(paragraph: str) -> str:
+    """The paragraph after its wire dateline ("Moscow [Russia], July 2 (ANI): "), if any."""
+    match = _DATELINE.match(paragraph)
+    return paragraph[match.end() :].lstrip() if match else paragraph
+
+
 def _to_iso(match: re.Match[str]) -> str | None:
     fields = match.groupdict()
     if fields.get("year") is None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from indexer.clean import CleanedArticle, clean_article, clean_html
+from indexer.clean import CleanedArticle, clean_article, clean_html, fallback_title
 from indexer.encodings import decode_bytes
 from indexer.errors import FileTooLarge, UnreadableFile, UnsupportedFileType
 from indexer.store_writer import NewDocument
@@ -205,7 +205,8 @@ def _document(source: str, file_path: str, c: CleanedArticle) -> NewDocument:
         source=source,
         file_path=file_path,
         text=c.body,
-        title=c.title,
+        # Citations name their article by title: one that states none gets a readable one.
+        title=c.title or fallback_title(c.body, source),
         published=c.published,
         published_raw=c.published_raw,
         outlet=c.outlet,

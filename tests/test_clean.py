@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from indexer.clean import CleanedArticle, clean_article, html_to_text
+from indexer.clean import CleanedArticle, clean_article, fallback_title, html_to_text
+from indexer.ingest import documents_from_bytes
 
 # --- The five real scraped articles in ../shared ----------------------------------------------
 
@@ -472,3 +474,78 @@ def test_html_pages_clean_to_their_article_text() -> None:
     html = f"<nav>Menu</nav><h1>Road reopens</h1><p>{BODY}</p><p>Share this:</p><p>{BODY_2}</p>"
     cleaned = clean_article(html_to_text(html))
     assert (cleaned.title, cleaned.body) == ("Road reopens", f"{BODY}\n\n{BODY_2}")
+
+
+@pytest.mark.parametrize(
+    ("body", "source", "title"),
+    [
+        # The wire lead-in goes; the first sentence is the title, cut to headline length.
+        (
+            "VT-HARNAU: Veldria's Ministry of Maritime Affairs on Wednesday signed a 30-year "
+            "concession with Sarvek Port Holdings. The terminal opens in 2026.",
+            "port.txt",
+            "Veldria's Ministry of Maritime Affairs on Wednesday signed a 30-year concession with…",
+        ),
+        (
+            "WASHINGTON (AP) — The Senate passed the bill on Friday. It goes to the House next.",
+            "a.txt",
+            "The Senate passed the bill on Friday",
+        ),
+        (
+            "Moscow [Russia], July 2 (ANI): Afghan adviser Hamdullah Mohib met Nikolai "
+            "Patrushev. They spoke about security.",
+            "c.txt",
+            "Afghan adviser Hamdullah Mohib met Nikolai Patrushev",
+        ),
+        # Abbreviations and initials end no sentence.
+        ("Dr. Anna Rees of the U.S. Navy spoke in May. Then she left.", "b.txt",
+         "Dr. Anna Rees of the U.S. Navy spoke in May"),
+        # Too short to say anything: the file name, in words.
+        ("Rain. Then more rain came over the harbour.", "news/port-deal_2024.txt",
+         "port deal 2024"),
+        ("Ok", "wire.jsonl#3", "wire"),
+    ],
+)  # fmt: skip
+def test_a_story_without_a_title_gets_its_first_sentence_or_file_name(
+    body: str, source: str, title: str
+) -> None:
+    assert fallback_title(body, source) == title
+
+
+def test_an_indexed_record_without_a_title_is_cited_by_its_first_sentence() -> None:
+    record = {"text": "Harbour officials in Lannick said on Monday that the ferry will run daily."}
+    stated = {
+        "text": "The ferry to Norholm will run every day from May.",
+        "title": "Ferry to run daily",
+    }
+    data = json.dumps([record, stated]).encode()
+    documents, _ = documents_from_bytes(
+        data, source="wire.json", file_path="/x/wire.json", suffix=".json"
+    )
+    assert [d.title for d in documents] == [
+        "Harbour officials in Lannick said on Monday that the ferry will run…",
+        "Ferry to run daily",
+    ]
+
+
+@pytest.mark.parametrize(
+    "headline",
+    [
+        "Lannick opens its new ferry terminal | Harbour Times",
+        "Will the ferry run all winter? Ask ...",  # a question, cut off by the site
+        "Ferry fares rise again. Is Norholm next?",  # two sentences
+    ],
+)
+def test_a_saved_page_header_gives_the_headline_and_the_url(headline: str) -> None:
+    # Saved pages open with the headline, the page's URL, then date and byline lines; the URL
+    # line begins in lower case, which once made the headline look like a wrapped sentence.
+    url = "https://news.example.org/2024/03/07/lannick-ferry-terminal/"
+    text = (
+        f"{headline}\n{url}\nPublished: 2024/03/07\nBy: Mette Sorlie\n\n"
+        "The new ferry terminal in Lannick opened on Thursday.\n\n"
+        "It will serve three ferries a day."
+    )
+    cleaned = clean_article(text)
+    assert (cleaned.title, cleaned.url) == (headline, url)
+    assert (cleaned.published, cleaned.author) == ("2024-03-07", "Mette Sorlie")
+    assert cleaned.body.startswith("The new ferry terminal")
