@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -109,6 +110,13 @@ class Settings(BaseSettings):
         "",
         description="Comma-separated API keys; when set, every route but /healthz needs one.",
     )
+    cors_origins: str = Field(
+        "",
+        description=(
+            "Comma-separated origins whose web pages may call the API (e.g. "
+            "http://localhost:3000); empty turns CORS off, '*' allows any origin."
+        ),
+    )
     max_concurrent_generations: int = Field(
         1, ge=1, description="LLM generations that may run at once."
     )
@@ -131,6 +139,16 @@ class Settings(BaseSettings):
             raise ValueError("every API key must be at least 16 characters long")
         return value
 
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins_are_origins(cls, value: str) -> str:
+        for origin in _split(value):
+            if origin != "*" and not re.fullmatch(r"https?://[^/\s]+", origin):
+                raise ValueError(
+                    f"CORS origin {origin!r} must be scheme://host[:port] with no path, or '*'"
+                )
+        return value
+
     @model_validator(mode="after")
     def _overlap_below_chunk(self) -> Settings:
         if self.chunk_overlap_tokens >= self.chunk_tokens:
@@ -142,4 +160,13 @@ class Settings(BaseSettings):
     @property
     def api_key_list(self) -> list[str]:
         """The configured API keys, blanks removed."""
-        return [k.strip() for k in self.api_keys.split(",") if k.strip()]
+        return _split(self.api_keys)
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        """The origins allowed to call the API from a browser; empty when CORS is off."""
+        return _split(self.cors_origins)
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]

@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 import anyio.to_thread
 from anyio import CapacityLimiter
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from indexer.errors import FootnoteError
 from service.api.deps import ApiRuntime
@@ -35,6 +36,8 @@ MULTIPART_PART_OVERHEAD = 4096
 # Question threads beyond the generation slots and queue places: retrieval and abstentions
 # of new questions run in these while every slot and queue place is taken.
 ANSWER_THREAD_HEADROOM = 8
+# How long a browser may reuse a preflight's answer.
+CORS_MAX_AGE_S = 600
 
 DESCRIPTION = """\
 Answers questions over a news archive with numbered citations that are checked against the
@@ -96,6 +99,17 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     )
     app.add_middleware(ApiKeyMiddleware, keys=settings.api_key_list)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
+    if settings.cors_origin_list:
+        # Outermost: a browser's preflight carries no API key, and every answer, a refusal
+        # included, needs the CORS headers for the page to read it.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origin_list,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+            expose_headers=["Retry-After", "WWW-Authenticate", "Allow"],
+            max_age=CORS_MAX_AGE_S,
+        )
     return app
 
 
