@@ -107,7 +107,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
             allow_origins=settings.cors_origin_list,
             allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
-            expose_headers=["Retry-After", "WWW-Authenticate", "Allow"],
+            expose_headers=["Retry-After", "WWW-Authenticate", "Allow", "X-Request-ID"],
             max_age=CORS_MAX_AGE_S,
         )
     return app
