@@ -204,7 +204,7 @@ def _document(source: str, file_path: str, c: CleanedArticle) -> NewDocument:
     return NewDocument(
         source=source,
         file_path=file_path,
-        text=c.body,
+        text=stored_text(c),
         # Citations name their article by title: one that states none gets a readable one.
         title=c.title or fallback_title(c.body, source),
         published=c.published,
@@ -213,3 +213,12 @@ def _document(source: str, file_path: str, c: CleanedArticle) -> NewDocument:
         author=c.author,
         url=c.url,
     )
+
+
+def stored_text(c: CleanedArticle) -> str:
+    """What is chunked, searched and quoted: the headline, then the story.
+
+    Headlines state the news in a line ("Wendy's to test surge pricing"), so an answer may
+    be cited there; a title made up from the first sentence or the file name is not stored.
+    """
+    return f"{c.title}\n\n{c.body}" if c.title else c.body
