@@ -19,7 +19,6 @@ from service.progress import progress_bar
 from service.settings import Settings
 
 if TYPE_CHECKING:
-    from service.answers import Answer
     from service.engine import Engine
     from service.retrieval import SearchFilters
 
@@ -268,6 +267,7 @@ def _register_search(sub: Any) -> None:
 def _search(args: argparse.Namespace, settings: Settings) -> int:
     from dataclasses import asdict
 
+    from service.answer_text import shorten
     from service.backends.extractive import ExtractiveBackend
     from service.factory import engine_for
     from service.indexing import embedder_for
@@ -281,7 +281,7 @@ def _search(args: argparse.Namespace, settings: Settings) -> int:
     for rank, p in enumerate(passages, start=1):
         when = p.published or "undated"
         print(f"{rank}. [{p.score:.4f}] {p.title or p.source} ({p.source}, {when})")
-        print(f"   {_shorten(p.text, 300)}")
+        print(f"   {shorten(p.text, 300)}")
     if not passages:
         print("no passages match")
     return 0
@@ -300,6 +300,7 @@ def _register_ask(sub: Any) -> None:
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    from service.answer_text import answer_lines
     from service.factory import engine_for
 
     _check_before_loading(args.question, "question", settings)
@@ -311,7 +312,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
         if args.json:
             print(json.dumps(answer.to_json(), ensure_ascii=False))
         else:
-            print("\n".join(_answer_lines(answer)))
+            print("\n".join(answer_lines(answer)))
         return 0
     _stream_answer(engine, args.question, args.top_k, filters)
     return 0
@@ -321,6 +322,7 @@ def _stream_answer(
     engine: Engine, question: str, top_k: int | None, filters: SearchFilters
 ) -> None:
     """On a terminal: the model's words stream dimmed, then the verified answer replaces them."""
+    from service.answer_text import answer_lines
     from service.answers import FinalEvent
     from service.chat.render import ChatView, Console
 
@@ -331,7 +333,7 @@ def _stream_answer(
     try:
         for event in events:
             if isinstance(event, FinalEvent):
-                view.show(_answer_lines(event.answer))
+                view.show(answer_lines(event.answer))
                 return
             view.token(event.text)
     except KeyboardInterrupt:
@@ -342,25 +344,6 @@ def _stream_answer(
             events.close()
 
 
-def _answer_lines(answer: Answer) -> list[str]:
-    """The answer as `ask` prints it: the text, who answered, then sources or closest passages."""
-    from service.answers import answered_by
-
-    lines = [answer.answer]
-    if answer.abstained:
-        lines.append(f"\n({answer.reason})")
-        if answer.related:
-            lines.append("\nClosest passages:")
-            for p in answer.related[:3]:
-                lines.append(f"  - {p.title or p.source} ({p.source}): {_shorten(p.text, 160)}")
-        return lines
-    lines += [f"({answered_by(answer)})", ""]
-    for c in answer.citations:
-        lines.append(f"[{c.n}] {c.title or c.source} ({c.source}, {c.published or 'undated'})")
-        lines.append(f'    "{_shorten(c.quote, 240)}"')
-    return lines
-
-
 def _check_before_loading(text: str, what: str, settings: Settings) -> None:
     # The engine checks these too, but only after seconds of loading models.
     from indexer.store import read_manifest
@@ -369,11 +352,6 @@ def _check_before_loading(text: str, what: str, settings: Settings) -> None:
     if not text.strip():
         raise InvalidRequest(f"the {what} is empty")
     read_manifest(settings.index_dir)  # StoreNotFound, with the command that builds one
-
-
-def _shorten(text: str, limit: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _register_serve(sub: Any) -> None:

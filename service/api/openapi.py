@@ -1,6 +1,6 @@
 """The OpenAPI document as a contract: what FastAPI generates, corrected to what the service does.
 
-FastAPI cannot know four things the service does, so they are written in here, once:
+FastAPI cannot know five things the service does, so they are written in here, once:
 
 - errors are sent as `application/problem+json`, not `application/json`;
 - with API keys configured, every route but /healthz needs `Authorization: Bearer KEY`
@@ -8,7 +8,8 @@ FastAPI cannot know four things the service does, so they are written in here, o
 - the limits that are server settings (longest question, most passages) are bounds in the
   request schemas, so a generated client knows them;
 - a streamed answer is a sequence of Server-Sent Events whose `final` event carries the same
-  object as the JSON answer (declared with OpenAPI 3.2's `itemSchema`).
+  object as the JSON answer (declared with OpenAPI 3.2's `itemSchema`);
+- the OpenAI-compatible routes answer errors in OpenAI's shape as application/json.
 
 A schema-driven fuzz in the tests holds the service to this document.
 """
@@ -21,6 +22,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from service.api.openai_models import OPENAI_PATHS
 from service.api.problems import PROBLEM_JSON
 from service.api.streaming import EVENT_STREAM
 from service.settings import Settings
@@ -58,7 +60,9 @@ def _operations(spec: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 
 
 def _problem_media_type(spec: dict[str, Any]) -> None:
-    for _, op in _operations(spec):
+    for path, op in _operations(spec):
+        if path in OPENAI_PATHS:
+            continue  # OpenAI's clients parse its error shape, sent as application/json
         for status, response in op["responses"].items():
             content = response.get("content", {})
             if int(status) >= 400 and _JSON in content:
@@ -79,13 +83,24 @@ def _security(spec: dict[str, Any], *, keys: bool) -> None:
             op["responses"].pop("401", None)
             continue
         op["security"] = [{BEARER: []}] if keys else []
+        error = (
+            (_JSON, "OpenAIErrorResponse")
+            if path in OPENAI_PATHS
+            else (PROBLEM_JSON, "ProblemResponse")
+        )
         op["responses"].setdefault(
             "401",
             {
                 "description": "Unauthorized",
-                "content": {PROBLEM_JSON: {"schema": {"$ref": _REF + "ProblemResponse"}}},
+                "content": {error[0]: {"schema": {"$ref": _REF + error[1]}}},
             },
         )
+
+
+def _error_shape(path: str) -> tuple[str, str]:
+    if path in OPENAI_PATHS:
+        return _JSON, "OpenAIErrorResponse"
+    return PROBLEM_JSON, "ProblemResponse"
 
 
 def _setting_bounds(spec: dict[str, Any], settings: Settings) -> None:
@@ -126,12 +141,25 @@ def _event_stream(spec: dict[str, Any]) -> None:
             _event("done", {"type": "object", "maxProperties": 0}),
         ],
     }
-    for _, op in _operations(spec):
+    for path, op in _operations(spec):
         stream = op["responses"].get("200", {}).get("content", {}).get(EVENT_STREAM)
         if stream is not None:
             stream.pop("schema", None)  # `schema` would describe the whole stream at once
-            stream["itemSchema"] = events
+            stream["itemSchema"] = _COMPLETION_CHUNK if path in OPENAI_PATHS else events
 
+
+# OpenAI's stream: unnamed events whose data is a chunk, an error, or the closing [DONE].
+_COMPLETION_CHUNK = {
+    "description": (
+        "One Server-Sent Event: its data is a chat.completion.chunk (the last one carries the "
+        'Footnote answer in `footnote`), or an error ({"error": ...}), then [DONE].'
+    ),
+    "type": "object",
+    "required": ["data"],
+    "properties": {
+        "data": {"type": "string", "description": "A JSON object on one line, or [DONE]."}
+    },
+}
 
 _TOKEN = {
     "type": "object",

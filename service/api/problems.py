@@ -42,6 +42,7 @@ from indexer.errors import (
     UnreadableFile,
     UnsupportedFileType,
 )
+from service.api.openai_models import OPENAI_PATHS, openai_error_json
 from service.errors import (
     BackendError,
     BackendTimeout,
@@ -195,10 +196,12 @@ def error_problem(
 def problem_response(
     body: Mapping[str, Any], headers: Mapping[str, str] | None = None
 ) -> JSONResponse:
-    """A problem body as an application/problem+json response."""
-    return JSONResponse(
-        dict(body), status_code=int(body["status"]), headers=headers, media_type=PROBLEM_JSON
-    )
+    """A problem body as an application/problem+json response; on the OpenAI-compatible
+    routes, the same error in OpenAI's shape, which their clients parse."""
+    status = int(body["status"])
+    if str(body.get("instance", "")) in OPENAI_PATHS:
+        return JSONResponse(openai_error_json(dict(body)), status_code=status, headers=headers)
+    return JSONResponse(dict(body), status_code=status, headers=headers, media_type=PROBLEM_JSON)
 
 
 def error_response(exc: FootnoteError, *, request_id: str, instance: str | None) -> JSONResponse:
