@@ -354,6 +354,33 @@ def _check_before_loading(text: str, what: str, settings: Settings) -> None:
     read_manifest(settings.index_dir)  # StoreNotFound, with the command that builds one
 
 
+def _register_mcp(sub: Any) -> None:
+    p = sub.add_parser(
+        "mcp",
+        help="serve the archive to AI assistants as MCP tools (search, ask, get_document) on stdio",
+        description=(
+            "An MCP server on stdin/stdout for assistants that launch it: tools search, ask "
+            "and get_document. Logs go to stderr."
+        ),
+    )
+    _common(p)
+    p.add_argument(
+        "--backend", dest="llm", choices=["llamacpp", "ollama", "extractive"],
+        help=_setting("who writes the short answer; extractive uses no model", "llm"),
+    )  # fmt: skip
+    p.set_defaults(handler=_mcp)
+
+
+def _mcp(args: argparse.Namespace, settings: Settings) -> int:
+    from indexer.store import read_manifest
+    from service.factory import engine_for
+    from service.mcp_server import build_server
+
+    read_manifest(settings.index_dir)  # a missing store is said now, not at the first call
+    build_server(engine_for(settings)).run("stdio")
+    return 0
+
+
 def _register_serve(sub: Any) -> None:
     from service.api.command import register
 
@@ -381,6 +408,7 @@ _COMMANDS: list[Callable[[Any], None]] = [
     _register_ask,
     _register_serve,
     _register_chat,
+    _register_mcp,
     _register_eval,
 ]
 

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable, Generator, Sequence
 
 from service.answers import AnswerEvent
+from service.archive import Archive
 from service.backends.base import Backend, ChatMessage
 from service.chat.session import Article
 from service.engine import Engine
@@ -57,7 +58,7 @@ class LocalTransport:
 
     def article(self, document_id: str) -> Article:
         """The cleaned article from the current store version."""
-        document = self._engine.snapshots.current().store.get_document(document_id)
+        document = Archive(self._engine.snapshots).document(document_id)
         info = document.info
         return Article(
             document_id=info.id,

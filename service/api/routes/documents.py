@@ -19,6 +19,7 @@ from service.api.document_models import (
 )
 from service.api.models import problem_responses
 from service.api.uploads import UploadReader, uploads_dir
+from service.archive import Archive
 
 router = APIRouter(prefix="/v1", tags=["documents"])
 
@@ -68,23 +69,15 @@ async def list_documents(
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Articles to skip.")] = 0,
 ) -> DocumentListResponse:
     """One page of the current store version's articles, ordered by source."""
-    snapshots = runtime.engine.snapshots
-
-    def page() -> DocumentListResponse:
-        store = snapshots.current().store
-        stats = store.stats()
-        return DocumentListResponse(
-            documents=[
-                DocumentSummaryResponse.of(info)
-                for info in store.list_documents(limit=limit, offset=offset)
-            ],
-            total=stats.documents,
-            limit=limit,
-            offset=offset,
-            store_version=stats.version,
-        )
-
-    return await anyio.to_thread.run_sync(page)
+    archive = Archive(runtime.engine.snapshots)
+    page = await anyio.to_thread.run_sync(lambda: archive.page(limit=limit, offset=offset))
+    return DocumentListResponse(
+        documents=[DocumentSummaryResponse.of(info) for info in page.documents],
+        total=page.total,
+        limit=limit,
+        offset=offset,
+        store_version=page.store_version,
+    )
 
 
 @router.get(
@@ -95,10 +88,8 @@ async def list_documents(
 )
 async def get_document(document_id: DocumentId, runtime: RuntimeDep) -> DocumentResponse:
     """The article's metadata and whole cleaned text; citation offsets index into `text`."""
-    snapshots = runtime.engine.snapshots
-    document = await anyio.to_thread.run_sync(
-        lambda: snapshots.current().store.get_document(document_id)
-    )
+    archive = Archive(runtime.engine.snapshots)
+    document = await anyio.to_thread.run_sync(lambda: archive.document(document_id))
     return DocumentResponse.of_document(document)
 
 
