@@ -5,7 +5,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 DEMO_DIR ?= data/demo-index
 
-.PHONY: install fmt lint test test-fast bench demo clean
+.PHONY: install browser fmt lint test test-fast bench demo clean
 
 install: $(VENV)/.installed
 
@@ -31,7 +31,22 @@ lint: install
 	$(VENV)/bin/mypy indexer service eval
 	$(VENV)/bin/hadolint Dockerfile
 
-test: install
+# The page tests drive Debian's chromium and chromium-driver. Installed where this machine
+# allows it (apt, as root or with passwordless sudo); elsewhere those tests skip and say why.
+APT_BROWSER := apt-get install -y -q chromium chromium-driver
+browser:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif ! command -v apt-get >/dev/null; then \
+	  echo "make browser: no apt-get; install Chromium and chromedriver to run the page tests"; \
+	else \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; elif sudo -n true 2>/dev/null; then SUDO=sudo; \
+	  else echo "make browser: not root; the page tests will skip"; exit 0; fi; \
+	  $$SUDO $(APT_BROWSER) >/dev/null 2>&1 || \
+	  { $$SUDO apt-get update -q >/dev/null 2>&1 && $$SUDO $(APT_BROWSER) >/dev/null 2>&1; } || \
+	  echo "make browser: could not install chromium; the page tests will skip"; \
+	fi
+
+test: install browser
 	$(VENV)/bin/pytest
 
 test-fast: install

@@ -23,7 +23,7 @@ from service.api.metrics import ApiMetrics
 from service.api.middleware import ApiKeyMiddleware, BodyLimitMiddleware, RequestContextMiddleware
 from service.api.openapi import contract_openapi
 from service.api.problems import install_problem_handlers
-from service.api.routes import answers, documents, health, openai, search
+from service.api.routes import answers, documents, health, openai, page, search
 from service.api.uploads import remove_interrupted_uploads
 from service.engine import Engine
 from service.settings import Settings
@@ -86,7 +86,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     )
     app.openapi = contract_openapi(app, settings)  # type: ignore[method-assign]
     install_problem_handlers(app)
-    for module in (answers, search, documents, health, openai):
+    for module in (answers, search, documents, health, openai, page):
         app.include_router(module.router)
     # Added innermost first: the request context wraps everything, so even a refused key or
     # an oversized body gets a request id, a log line and a metric.

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from indexer.errors import FootnoteError
 from service.api.metrics import ApiMetrics
 from service.api.problems import error_response, unexpected_problem
+from service.api.routes.page import PAGE_FILES
 from service.errors import PayloadTooLarge, Unauthorized
 
 logger = logging.getLogger(__name__)
@@ -28,7 +29,8 @@ REQUEST_ID_HEADER = "X-Request-ID"
 # A client's id is echoed into logs and headers, so only short, plain ones are kept.
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 # The liveness probe answers without a key, so a load balancer needs no secret.
-OPEN_PATHS = frozenset({"/healthz"})
+# Answered without a key: liveness, and the page and its files (they hold no data).
+OPEN_PATHS = frozenset({"/healthz", *PAGE_FILES})
 # Label for requests that matched no route, so unknown paths cannot blow up metric cardinality.
 UNMATCHED_ROUTE = "unmatched"
 

@@ -22,14 +22,13 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from service.api.middleware import OPEN_PATHS
 from service.api.openai_models import OPENAI_PATHS
 from service.api.problems import PROBLEM_JSON
 from service.api.streaming import EVENT_STREAM
 from service.settings import Settings
 
 BEARER = "bearer"
-# Routes answered without a key even when keys are configured.
-OPEN_PATHS = frozenset({"/healthz"})
 _JSON = "application/json"
 _REF = "#/components/schemas/"
 
