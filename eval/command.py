@@ -164,10 +164,11 @@ def build_system(args: argparse.Namespace, settings: Settings) -> AnswerSystem:
     """The system the options choose; nothing heavy loads until the run checks it."""
     if args.url is not None:
         from eval.http_client import HttpSystem
+        from service.errors import InvalidRequest
 
         try:
             return HttpSystem(args.url, api_key=args.api_key, label=HTTP_LABEL)
-        except ValueError as exc:
+        except InvalidRequest as exc:  # --url is not an http(s) URL
             raise InvalidEvalOptions(str(exc)) from exc
     from service import backend_for
 

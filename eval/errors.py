@@ -6,10 +6,9 @@ FootnoteError
 ├── SquadFileError           the SQuAD file is missing or not in SQuAD's JSON shape
 ├── ConversionTargetExists   the converter's output folder already holds files
 ├── RecipeCorpusError        the LangChain recipe cannot read its corpus folder
-├── InvalidEvalOptions       the eval command's options do not fit together
-└── ServiceCallFailed        a call to a running service failed
-    ├── ServiceUnreachable   nothing answers at --url, or it answered too late
-    └── ServiceRefused       the service answered with an error (a problem+json body)
+└── InvalidEvalOptions       the eval command's options do not fit together
+
+Calls to a running service (--url) fail with the service client's errors (service/errors.py).
 """
 
 from __future__ import annotations
@@ -27,22 +26,6 @@ class ConversionTargetExists(FootnoteError):
 
 class RecipeCorpusError(FootnoteError):
     """The LangChain recipe cannot read its corpus folder."""
-
-
-class ServiceCallFailed(FootnoteError):
-    """A call to a running Footnote service failed."""
-
-
-class ServiceUnreachable(ServiceCallFailed):
-    """Nothing answers at the service's address, or it did not answer in time."""
-
-
-class ServiceRefused(ServiceCallFailed):
-    """The service answered with an error status."""
-
-    def __init__(self, message: str, status: int) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 class InvalidEvalOptions(FootnoteError):

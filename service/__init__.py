@@ -1,6 +1,6 @@
 """Footnote's answering service. Public names (loaded lazily so importing is cheap):
 
-Engine, Answer, Citation, SearchFilters, Settings, engine_for, backend_for
+Engine, Answer, Citation, SearchFilters, Settings, engine_for, backend_for, ServiceClient
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ _EXPORTS = {
     "Settings": "service.settings",
     "engine_for": "service.factory",
     "backend_for": "service.factory",
+    "ServiceClient": "service.client",
 }
 __all__ = sorted(_EXPORTS)
 

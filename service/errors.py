@@ -6,11 +6,14 @@ FootnoteError (indexer/errors.py)
 ├── PayloadTooLarge           a request body or upload is over its limit
 ├── QueueFull                 too many generations waiting; retry later
 ├── PromptNotFound            a prompt template file is missing
-└── BackendError              the LLM backend failed
-    ├── BackendUnavailable    the LLM server cannot be reached or the model file is missing
-    ├── ModelNotAvailable     the server is up but does not have the model
-    ├── BackendTimeout        the LLM did not answer in time
-    └── GenerationFailed      the LLM failed in the middle of an answer
+├── BackendError              the LLM backend failed
+│   ├── BackendUnavailable    the LLM server cannot be reached or the model file is missing
+│   ├── ModelNotAvailable     the server is up but does not have the model
+│   ├── BackendTimeout        the LLM did not answer in time
+│   └── GenerationFailed      the LLM failed in the middle of an answer
+└── ServiceClientError        a client (service/client.py) could not use a running service
+    ├── ServiceUnreachable    nothing answers at the service's URL, or not in time
+    └── ServiceFailed         the service answered with something the client cannot use
 """
 
 from __future__ import annotations
@@ -56,3 +59,15 @@ class BackendTimeout(BackendError):
 
 class GenerationFailed(BackendError):
     """The LLM failed in the middle of an answer."""
+
+
+class ServiceClientError(FootnoteError):
+    """A client could not use a running Footnote service (never raised by the service)."""
+
+
+class ServiceUnreachable(ServiceClientError):
+    """Nothing answers at the Footnote service's URL, or it did not answer in time."""
+
+
+class ServiceFailed(ServiceClientError):
+    """The service answered with an error or a body the client cannot use."""

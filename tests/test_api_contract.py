@@ -24,13 +24,10 @@ NOT_RAISED_BY_THE_API = {
     "eval.errors.ConversionTargetExists",
     "eval.errors.RecipeCorpusError",
     "eval.errors.InvalidEvalOptions",
-    "eval.errors.ServiceCallFailed",
-    "eval.errors.ServiceUnreachable",
-    "eval.errors.ServiceRefused",
-    # The chat client's errors about talking *to* a service; the service never raises them.
-    "service.chat.errors.ChatError",
-    "service.chat.errors.ServiceUnreachable",
-    "service.chat.errors.ServiceFailed",
+    # The service client's errors about talking *to* a service; the service never raises them.
+    "service.errors.ServiceClientError",
+    "service.errors.ServiceUnreachable",
+    "service.errors.ServiceFailed",
 }
 
 

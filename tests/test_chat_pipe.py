@@ -109,7 +109,7 @@ def test_an_unreachable_server_is_one_line_and_exit_one() -> None:
     result = run_chat(["--url", url], f"{LOOR_QUESTION}\n")
     assert result.returncode == 1
     assert result.stderr == (
-        f"footnote: cannot reach Footnote at {url}; is 'footnote serve' running?\n"
+        f"footnote: cannot reach Footnote at {url}; is 'footnote serve' running there?\n"
     )
 
 

@@ -53,7 +53,8 @@ def test_a_piped_remote_chat_answers_follows_up_and_opens_articles(service_url: 
 def test_a_remote_chat_without_the_key_says_to_pass_one(service_url: str) -> None:
     result = run_chat(["--url", service_url], f"{LOOR_QUESTION}\n")
     assert result.returncode == 1
-    assert result.stderr == "footnote: the server needs an API key; pass --api-key\n"
+    expected = f"footnote: the server at {service_url} needs an API key; pass --api-key\n"
+    assert result.stderr == expected
 
 
 def test_a_remote_chat_in_a_terminal_streams_then_settles(service_url: str, tmp_path: Path) -> None:
@@ -111,7 +112,7 @@ def test_a_remote_article_matches_its_citation(remote: RemoteTransport) -> None:
 def test_a_wrong_key_is_told_to_check_it(service_url: str) -> None:
     transport = RemoteTransport(service_url, api_key="wrong-key-0123456789")
     try:
-        with pytest.raises(Unauthorized, match="the server refused the API key; check --api-key"):
+        with pytest.raises(Unauthorized, match="refused the API key; check --api-key"):
             list(transport.answer([], LOOR_QUESTION, top_k=None, filters=SearchFilters()))
     finally:
         transport.close()

@@ -7,9 +7,9 @@ import json
 import pytest
 
 from service.answers import Answer, Citation
-from service.chat.errors import ServiceFailed
-from service.chat.wire import ServerEvent, answer_from_json, read_events
+from service.errors import ServiceFailed
 from service.passages import Passage
+from service.wire import ServerEvent, answer_from_json, read_events
 
 
 def test_events_are_split_at_blank_lines_with_comments_skipped() -> None:

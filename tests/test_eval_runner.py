@@ -17,12 +17,12 @@ import pytest
 from eval.command import main, summary_table
 from eval.definitions import ALL_FIGURES
 from eval.engine_system import EngineSystem
-from eval.errors import ServiceUnreachable
 from eval.gold import GoldQuestion, load_gold
 from eval.http_client import HttpSystem
 from eval.metrics import citation_valid
 from eval.runner import default_report_dir, gold_set_name, select_questions
 from indexer.embedding import SentenceTransformerEmbedder
+from service.errors import InvalidRequest, ServiceUnreachable
 from service.settings import Settings
 from tests.api_server import extractive_engine, serve
 from tests.conftest import REPO, SAMPLE_NEWS, make_settings
@@ -280,7 +280,7 @@ def test_an_unreachable_service_fails_the_check_with_a_hint() -> None:
 
 
 def test_a_url_that_is_not_http_is_refused_at_once() -> None:
-    with pytest.raises(ValueError, match="is not an http"):
+    with pytest.raises(InvalidRequest, match="is not an http"):
         HttpSystem("127.0.0.1:8000")
 
 
@@ -346,6 +346,6 @@ def test_a_run_over_http_without_the_key_says_to_pass_one(
     assert code == 1
     assert (
         capsys.readouterr().err
-        == f"eval: {service_url} refused the request (401); pass --api-key\n"
+        == f"eval: the server at {service_url} needs an API key; pass --api-key\n"
     )
     assert not (tmp_path / "r").exists()

@@ -24,7 +24,6 @@ from service.chat.commands import (
     merged_filters,
     parse_command,
 )
-from service.chat.errors import ChatError
 from service.chat.render import (
     HELP_TEXT,
     ChatView,
@@ -33,13 +32,13 @@ from service.chat.render import (
     sources_lines,
 )
 from service.chat.session import Article, ChatSession, Notice
-from service.errors import InvalidRequest, Unauthorized
+from service.errors import InvalidRequest, ServiceClientError, Unauthorized
 from service.retrieval import SearchFilters
 
 logger = logging.getLogger(__name__)
 
 # In a pipe nobody can fix these between two lines, so the rest of the input would fail alike.
-FATAL_IN_PIPE: tuple[type[FootnoteError], ...] = (StoreError, ChatError, Unauthorized)
+FATAL_IN_PIPE: tuple[type[FootnoteError], ...] = (StoreError, ServiceClientError, Unauthorized)
 
 Pager = Callable[[list[str]], None]
 

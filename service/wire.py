@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from service.answers import Answer, Citation, ShortAnswer
-from service.chat.errors import ServiceFailed
+from service.errors import ServiceFailed
 from service.passages import Passage
 
 
