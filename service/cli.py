@@ -287,15 +287,19 @@ def _search(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _backend_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--backend", dest="llm", choices=["llamacpp", "ollama", "extractive"],
+        help=_setting("who writes the short answer; extractive uses no model", "llm"),
+    )  # fmt: skip
+
+
 def _register_ask(sub: Any) -> None:
     p = sub.add_parser("ask", help="answer a question with numbered, verified citations")
     p.add_argument("question", help="the question, in quotes")
     _common(p)
     _filter_flags(p)
-    p.add_argument(
-        "--backend", dest="llm", choices=["llamacpp", "ollama", "extractive"],
-        help=_setting("who writes the short answer; extractive uses no model", "llm"),
-    )  # fmt: skip
+    _backend_flag(p)
     p.set_defaults(handler=_ask)
 
 
@@ -364,10 +368,7 @@ def _register_mcp(sub: Any) -> None:
         ),
     )
     _common(p)
-    p.add_argument(
-        "--backend", dest="llm", choices=["llamacpp", "ollama", "extractive"],
-        help=_setting("who writes the short answer; extractive uses no model", "llm"),
-    )  # fmt: skip
+    _backend_flag(p)
     p.set_defaults(handler=_mcp)
 
 
