@@ -10,16 +10,18 @@ from fastapi.responses import Response
 
 from indexer.ingest import SUPPORTED_SUFFIXES
 from service.api.deps import RuntimeDep
-from service.api.document_changes import add_uploads, delete_document
 from service.api.document_models import (
     DocumentListResponse,
     DocumentResponse,
     DocumentSummaryResponse,
+    SkippedResponse,
+    UploadedFileResponse,
     UploadResponse,
 )
 from service.api.models import problem_responses
-from service.api.uploads import UploadReader, uploads_dir
-from service.archive import Archive
+from service.api.uploads import UploadReader
+from service.archive import AddedFiles, Archive
+from service.upload_names import uploads_dir
 
 router = APIRouter(prefix="/v1", tags=["documents"])
 
@@ -103,7 +105,7 @@ async def get_document(document_id: DocumentId, runtime: RuntimeDep) -> Document
 async def upload_documents(request: Request, runtime: RuntimeDep) -> UploadResponse:
     """Index uploaded files with the same pipeline and limits as 'footnote index'."""
     settings = runtime.settings
-    snapshots = runtime.engine.snapshots
+    archive = Archive(runtime.engine.snapshots, settings)
     directory = await anyio.to_thread.run_sync(uploads_dir, settings.index_dir)
     reader = UploadReader(
         directory,
@@ -112,7 +114,8 @@ async def upload_documents(request: Request, runtime: RuntimeDep) -> UploadRespo
     )
     received = await reader.read(request)
     try:
-        return await anyio.to_thread.run_sync(lambda: add_uploads(received, settings, snapshots))
+        added = await anyio.to_thread.run_sync(lambda: archive.add_files(received))
+        return _upload_response(added)
     finally:
         reader.discard()  # temporary files not claimed by a name (claimed ones are gone)
 
@@ -126,7 +129,26 @@ async def upload_documents(request: Request, runtime: RuntimeDep) -> UploadRespo
 )
 async def remove_document(document_id: DocumentId, runtime: RuntimeDep) -> Response:
     """Remove the article from the store (and its uploaded file, if it came from an upload)."""
-    settings = runtime.settings
-    snapshots = runtime.engine.snapshots
-    await anyio.to_thread.run_sync(lambda: delete_document(document_id, settings, snapshots))
+    archive = Archive(runtime.engine.snapshots, runtime.settings)
+    await anyio.to_thread.run_sync(lambda: archive.remove(document_id))
     return Response(status_code=204)
+
+
+def _upload_response(added: AddedFiles) -> UploadResponse:
+    summary = added.summary
+    return UploadResponse(
+        documents_added=summary.documents_added,
+        documents_updated=summary.documents_updated,
+        documents_unchanged=summary.documents_unchanged,
+        chunks_added=summary.chunks_added,
+        version=summary.version,
+        changed=summary.version is not None,
+        skipped=[SkippedResponse(path=s.path, reason=s.reason) for s in summary.skipped],
+        files=[
+            UploadedFileResponse(
+                filename=f.filename, stored_as=f.stored_as, document_ids=f.document_ids
+            )
+            for f in added.files
+        ],
+        seconds=summary.seconds,
+    )

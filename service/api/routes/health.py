@@ -11,6 +11,7 @@ from indexer.errors import FootnoteError
 from service.api.deps import RuntimeDep
 from service.api.models import HealthResponse, ReadyResponse, problem_responses
 from service.api.problems import not_ready_problem, request_id_of
+from service.archive import Archive
 
 router = APIRouter(tags=["operations"])
 
@@ -31,7 +32,7 @@ async def readyz(request: Request, runtime: RuntimeDep) -> ReadyResponse | JSONR
     """200 when the store is open and the backend can answer; 503 with the reason otherwise."""
     engine = runtime.engine
     try:
-        stats = await anyio.to_thread.run_sync(lambda: engine.snapshots.current().store.stats())
+        stats = await anyio.to_thread.run_sync(Archive(engine.snapshots).stats)
         await anyio.to_thread.run_sync(engine.backend.check)
     except FootnoteError as exc:
         return not_ready_problem(exc, request_id=request_id_of(request), instance="/readyz")
