@@ -207,3 +207,35 @@ def test_with_api_keys_the_page_asks_for_one_and_keeps_it_for_the_session(
         wait_for(browser, "#conversation .short-answer", "November 2023")
         stored = browser.execute_script("return sessionStorage.getItem('footnote-api-key')")
         assert stored == KEY
+
+
+def test_the_page_works_from_the_keyboard_and_fits_a_phone(
+    browser: WebDriver, sample_settings: Settings, embedder: SentenceTransformerEmbedder
+) -> None:
+    settings = make_settings(sample_settings.index_dir, llm="extractive")
+    with serve(settings, extractive_engine(settings, embedder)) as url:
+        browser.set_window_size(390, 844)  # a phone's viewport
+        try:
+            browser.get(url)
+            ask(browser, LOOR_QUESTION)  # typed into the focused box, Enter asks
+            wait_for(browser, "#conversation .short-answer", "November 2023")
+            # Tab to the first citation and open it with Enter; Escape closes the article.
+            focused = browser.switch_to.active_element
+            for _ in range(20):
+                focused.send_keys(Keys.TAB)
+                focused = browser.switch_to.active_element
+                if "cite" in (focused.get_attribute("class") or ""):
+                    break
+            assert "cite" in (focused.get_attribute("class") or ""), "no citation in tab order"
+            focused.send_keys(Keys.ENTER)
+            wait_for(browser, "#article mark")
+            browser.switch_to.active_element.send_keys(Keys.ESCAPE)
+            WebDriverWait(browser, WAIT_S).until(
+                lambda d: not d.find_element(By.ID, "article").is_displayed()
+            )
+            overflow = browser.execute_script(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            assert overflow <= 0, f"the page is {overflow}px wider than a phone's screen"
+        finally:
+            browser.set_window_size(1100, 900)
