@@ -102,14 +102,14 @@ def _target_noun(text: str) -> str | None:
     if match is None:
         return None
     # "which US government department is ...": capitalised modifiers are skipped, and the
-    # noun is the last of at most two lowercase words ("weather event", "tech giant"); a
-    # participle ("which general commanding ...") already starts the rest of the question.
+    # noun is the last of at most two lowercase words ("weather event", "tech giant").
     nouns: list[str] = []
     for word in words(text[match.start(1) :])[:5]:
         lowered = word.lower()
         if word[0].isupper() or (lowered in _NOT_A_TARGET and not nouns):
             continue
-        if lowered in _NOT_A_TARGET or lowered in STOPWORDS or re.search(r"(ing|ed)$", lowered):
+        # A participle or an adverb ("which state recently banned") starts the rest.
+        if lowered in _NOT_A_TARGET or lowered in STOPWORDS or re.search(r"(ing|ed|ly)$", lowered):
             break
         nouns.append(lowered)
         if len(nouns) == 2:

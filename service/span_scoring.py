@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from service.evidence import Evidence, coverage
+from service.gazetteer import place_fit, place_kind
 from service.passages import Passage
 from service.question import QuestionProfile
 from service.sentences import sentence_spans
@@ -57,6 +58,7 @@ FEATURES = (
     "person_for_who",  # titled or speaking name for "who"
     "place_for_who",  # a name after "in"/"at"/"from" for "who" (most often a place)
     "place_for_where",  # the same for "where"
+    "place_fit",  # +1 a country/state where one is asked, -1 a place of the wrong kind
     "agreement",  # further articles stating it in a sentence about the question
     "question_overlap",  # share of its words that the question has
     "long_span",  # tokens past MAX_SPAN_TOKENS
@@ -75,6 +77,7 @@ WEIGHTS: Mapping[str, float] = {
     "person_for_who": 0.4,
     "place_for_who": -0.4,
     "place_for_where": 0.4,
+    "place_fit": 0.5,
     "agreement": 0.25,
     "question_overlap": -0.5,
     "long_span": -0.1,
@@ -139,6 +142,7 @@ def _features(
     after_place = lo > 0 and tokens[lo - 1].text.lower() in _PLACE_PREPOSITIONS
     is_name = candidate.kind == "name"
     who = profile.wh in _PERSON_QUESTION_WORDS
+    asked_place = place_kind(profile.target)
     return {
         **typed,
         "evidence": candidate.evidence.score,
@@ -150,6 +154,7 @@ def _features(
         "person_for_who": float(who and is_name and _person_like(tokens, lo, hi)),
         "place_for_who": float(who and is_name and after_place),
         "place_for_where": float(profile.wh == "where" and is_name and after_place),
+        "place_fit": place_fit(candidate.text, asked_place) if asked_place else 0.0,
         "agreement": float(min(max(agreeing - 1, 0), MAX_AGREEING_DOCUMENTS)),
         "question_overlap": sum(asked_in_question(t, profile) for t in content)
         / max(len(content), 1),

@@ -276,3 +276,43 @@ def test_a_name_with_accents_is_one_span(embedder: SentenceTransformerEmbedder) 
         "Which city is building a wildlife crossing?", [passage(text)], embedder
     )
     assert {"Sa\u0303o Paulo", "Zürich"} <= {c.text for c in candidates}
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "answer"),
+    [
+        # A grade and a committee are not states; California is ("recently" is no noun).
+        (
+            "Which state recently banned several food dyes from K-12 public school meals?",
+            "The bill, which passed the Senate Education Committee on Tuesday, bans six "
+            "synthetic food dyes from K-12 public school meals in California.",
+            "California",
+        ),
+        # A volcano is not a country; the possessive does not hide Indonesia.
+        (
+            "Which country is being impacted by volcanic eruptions that have forced thousands "
+            "to evacuate?",
+            "Mount Lewotobi Laki-laki erupted again on Friday, forcing thousands of villagers "
+            "in East Flores to evacuate, Indonesia's disaster agency said.",
+            "Indonesia's",
+        ),
+    ],
+)
+def test_which_country_or_state_is_answered_by_a_place_of_that_kind(
+    embedder: SentenceTransformerEmbedder, question: str, text: str, answer: str
+) -> None:
+    _, candidates = ranked_for(question, [passage(text)], embedder)
+    assert candidates[0].text == answer
+
+
+def test_the_gazetteer_tells_countries_from_states_and_rules_neither_out_for_other_asks() -> None:
+    from service.gazetteer import place_fit, place_kind
+
+    assert [place_kind(t) for t in ("countri", "nation", "state", "citi", "general")] == [
+        "country", "country", "state", "city", None,
+    ]  # fmt: skip
+    assert place_fit("the United States", "country") == place_fit("Kenya’s", "country") == 1.0
+    assert place_fit("Texas", "country") == -1.0 and place_fit("Texas", "state") == 1.0
+    assert place_fit("Georgia", "country") == place_fit("Georgia", "state") == 1.0
+    assert place_fit("France", "city") == -1.0 and place_fit("New York", "city") == 0.0
+    assert place_fit("Education", "state") == 0.0  # unknown: the other features decide

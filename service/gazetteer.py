@@ -1,0 +1,86 @@
+"""Which names are countries and which are US states: a small, fixed gazetteer.
+
+News questions often ask "which country", "which state" or "which city", and the candidate
+spans of an answer are mostly names of the wrong kind of place or of no place at all. These
+two lists (UN members and observers with their everyday short names, and the fifty US states
+with the District of Columbia) let span scoring tell "California" from "Education" when a
+state is asked for, and rule out a country or state when a city is. Cities are not listed:
+there are too many to know them all.
+"""
+
+from __future__ import annotations
+
+import re
+
+COUNTRIES = frozenset(
+    name.lower()
+    for name in """
+Afghanistan|Albania|Algeria|Andorra|Angola|Antigua and Barbuda|Argentina|Armenia|Australia|
+Austria|Azerbaijan|Bahamas|Bahrain|Bangladesh|Barbados|Belarus|Belgium|Belize|Benin|Bhutan|
+Bolivia|Bosnia and Herzegovina|Bosnia|Botswana|Brazil|Brunei|Bulgaria|Burkina Faso|Burundi|
+Cabo Verde|Cape Verde|Cambodia|Cameroon|Canada|Central African Republic|Chad|Chile|China|
+Colombia|Comoros|Congo|Democratic Republic of the Congo|DR Congo|DRC|Costa Rica|Ivory Coast|
+Côte d'Ivoire|Croatia|Cuba|Cyprus|Czech Republic|Czechia|Denmark|Djibouti|Dominica|
+Dominican Republic|Ecuador|Egypt|El Salvador|Equatorial Guinea|Eritrea|Estonia|Eswatini|
+Swaziland|Ethiopia|Fiji|Finland|France|Gabon|Gambia|Georgia|Germany|Ghana|Greece|Grenada|
+Guatemala|Guinea|Guinea-Bissau|Guyana|Haiti|Honduras|Hungary|Iceland|India|Indonesia|Iran|
+Iraq|Ireland|Israel|Italy|Jamaica|Japan|Jordan|Kazakhstan|Kenya|Kiribati|Kuwait|Kyrgyzstan|
+Laos|Latvia|Lebanon|Lesotho|Liberia|Libya|Liechtenstein|Lithuania|Luxembourg|Madagascar|
+Malawi|Malaysia|Maldives|Mali|Malta|Marshall Islands|Mauritania|Mauritius|Mexico|Micronesia|
+Moldova|Monaco|Mongolia|Montenegro|Morocco|Mozambique|Myanmar|Burma|Namibia|Nauru|Nepal|
+Netherlands|Holland|New Zealand|Nicaragua|Niger|Nigeria|North Korea|North Macedonia|Macedonia|
+Norway|Oman|Pakistan|Palau|Palestine|Panama|Papua New Guinea|Paraguay|Peru|Philippines|
+Poland|Portugal|Qatar|Romania|Russia|Russian Federation|Rwanda|Saint Kitts and Nevis|
+Saint Lucia|Saint Vincent and the Grenadines|Samoa|San Marino|Sao Tome and Principe|
+Saudi Arabia|Senegal|Serbia|Seychelles|Sierra Leone|Singapore|Slovakia|Slovenia|
+Solomon Islands|Somalia|South Africa|South Korea|Korea|South Sudan|Spain|Sri Lanka|Sudan|
+Suriname|Sweden|Switzerland|Syria|Taiwan|Tajikistan|Tanzania|Thailand|Timor-Leste|
+East Timor|Togo|Tonga|Trinidad and Tobago|Tunisia|Turkey|Türkiye|Turkmenistan|Tuvalu|Uganda|
+Ukraine|United Arab Emirates|UAE|United Kingdom|UK|U.K.|Britain|Great Britain|England|
+Scotland|Wales|Northern Ireland|United States|United States of America|US|U.S.|USA|U.S.A.|
+America|Uruguay|Uzbekistan|Vanuatu|Vatican|Vatican City|Holy See|Venezuela|Vietnam|Yemen|
+Zambia|Zimbabwe|Kosovo
+""".replace("\n", "").split("|")
+    if name
+)
+
+US_STATES = frozenset(
+    name.lower()
+    for name in """
+Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|
+Hawaii|Idaho|Illinois|Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|
+Michigan|Minnesota|Mississippi|Missouri|Montana|Nebraska|Nevada|New Hampshire|New Jersey|
+New Mexico|New York|North Carolina|North Dakota|Ohio|Oklahoma|Oregon|Pennsylvania|
+Rhode Island|South Carolina|South Dakota|Tennessee|Texas|Utah|Vermont|Virginia|Washington|
+West Virginia|Wisconsin|Wyoming|District of Columbia
+""".replace("\n", "").split("|")
+    if name
+)
+# Names that are a city as well: never ruled out when a city is asked for.
+_ALSO_CITIES = frozenset(
+    {"new york", "washington", "singapore", "monaco", "vatican city", "kuwait", "djibouti"}
+)
+_THE = re.compile(r"^the\s+", re.IGNORECASE)
+_POSSESSIVE = re.compile(r"['’]s?$")
+
+# The question's target noun (normalized, as QuestionProfile.target) -> the places it asks for.
+_PLACE_TARGETS = {"countri": "country", "nation": "country", "state": "state", "citi": "city"}
+
+
+def place_kind(target: str | None) -> str | None:
+    """'country', 'state' or 'city' when the question's target noun asks for one; else None."""
+    return _PLACE_TARGETS.get(target or "")
+
+
+def place_fit(text: str, asked: str) -> float:
+    """+1 when `text` is a place of the kind asked for, -1 when it is a listed place of
+    another kind (a country or state where a city is asked), 0 when the lists cannot tell."""
+    name = _POSSESSIVE.sub("", _THE.sub("", text.strip())).lower()
+    country, state = name in COUNTRIES, name in US_STATES
+    if asked == "country":
+        return 1.0 if country else (-1.0 if state else 0.0)
+    if asked == "state":
+        return 1.0 if state else (-1.0 if country else 0.0)
+    if asked == "city" and (country or state) and name not in _ALSO_CITIES:
+        return -1.0
+    return 0.0
