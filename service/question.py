@@ -20,6 +20,12 @@ _NOT_A_TARGET = frozenset(
     """is was are were did does do has have had will would can could should of kind type sort
     the a an""".split()  # noqa: SIM905 - a word list reads best as text
 )
+# Irregular past tenses end the noun as "-ed" does ("which show won ...", "which team beat").
+_IRREGULAR_PAST = frozenset(
+    """won took made became hit led set sold ran gave got went met left lost beat held built
+    bought brought broke chose drew fell fled flew found grew hid kept knew paid rose saw sent
+    shot spoke stole struck swept threw told wore wrote began came said""".split()  # noqa: SIM905
+)
 # Most "which X" questions in news are answered by a name ("which country" -> "Belgium");
 # these targets are answered by a lowercase phrase as often ("which weather event" -> "extreme
 # heat", "what charge" -> "official misconduct").
@@ -109,7 +115,8 @@ def _target_noun(text: str) -> str | None:
         if word[0].isupper() or (lowered in _NOT_A_TARGET and not nouns):
             continue
         # A participle or an adverb ("which state recently banned") starts the rest.
-        if lowered in _NOT_A_TARGET or lowered in STOPWORDS or re.search(r"(ing|ed|ly)$", lowered):
+        ends_noun = lowered in _NOT_A_TARGET or lowered in STOPWORDS or lowered in _IRREGULAR_PAST
+        if ends_noun or re.search(r"(ing|ed|ly)$", lowered):
             break
         nouns.append(lowered)
         if len(nouns) == 2:

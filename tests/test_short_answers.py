@@ -316,3 +316,16 @@ def test_the_gazetteer_tells_countries_from_states_and_rules_neither_out_for_oth
     assert place_fit("Georgia", "country") == place_fit("Georgia", "state") == 1.0
     assert place_fit("France", "city") == -1.0 and place_fit("New York", "city") == 0.0
     assert place_fit("Education", "state") == 0.0  # unknown: the other features decide
+
+
+@pytest.mark.parametrize(
+    ("question", "target"),
+    [
+        ("Which show won a record-breaking 18 Emmy awards this year?", "show"),
+        ("Which state recently banned several food dyes?", "state"),
+        ("Which general commanding US troops said so?", "general"),
+        ("Which tech giant passed Apple?", "giant"),
+    ],
+)
+def test_the_noun_after_which_stops_at_a_verb_or_adverb(question: str, target: str) -> None:
+    assert profile_question(question).target == target
