@@ -11,23 +11,17 @@ numbers; asserts nothing. Needs Debian's chromium and chromium-driver (`make bro
 from __future__ import annotations
 
 import os
-import shutil
 import statistics
 import sys
-import threading
 import time
 from pathlib import Path
 
 import httpx
-import uvicorn
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("SE_OFFLINE", "true")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from service.api.app import create_app  # noqa: E402
+from scripts.page_harness import chromium, serving  # noqa: E402
 from service.settings import Settings  # noqa: E402
 
 QUESTIONS = [
@@ -77,20 +71,10 @@ def http_first_token_ms(url: str, question: str) -> float:
 
 def main(index_dir: Path) -> None:
     """Time both ways for every question; print each and the medians."""
-    app = create_app(Settings(index_dir=index_dir, llm="llamacpp"))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.1)
-    url = f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
-    options = Options()
-    options.binary_location = shutil.which("chromium") or "chromium"
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage"):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
-    driver.set_script_timeout(300)
     http_ms, page_ms = [], []
-    try:
+    settings = Settings(index_dir=index_dir, llm="llamacpp")
+    with serving(settings) as url, chromium() as driver:
+        driver.set_script_timeout(300)
         http_first_token_ms(url, FLUSH_QUESTION)  # warm-up: the first generation is slower
         driver.get(url)
         for question in QUESTIONS:
@@ -107,9 +91,6 @@ def main(index_dir: Path) -> None:
                 "wait(); });"
             )
             print(f"{question[:60]:60}  http {http_ms[-1]:7.0f} ms   page {page_ms[-1]:7.0f} ms")
-    finally:
-        driver.quit()
-        server.should_exit = True
     print(
         f"first token p50: http {statistics.median(http_ms):.0f} ms, "
         f"page {statistics.median(page_ms):.0f} ms ({len(QUESTIONS)} questions, llama.cpp)"
