@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from service.answer_types import LEADING_CLAUSE as _LEADING_CLAUSE
 from service.answer_types import expected_answer_type
+from service.gazetteer import place_kind
 from service.terms import STOPWORDS, KeyTerms, key_terms, normalize_word, term_set, words
 
 # "Which general ...", "what company ...": the noun after the question word says what kind of
@@ -68,6 +69,8 @@ class QuestionProfile:
     target: str | None
     # True when the target noun names a kind of thing whose answers are names.
     wants_name: bool
+    # 'country', 'state' or 'city' when the target noun asks for that kind of place.
+    place: str | None
     # 'author', 'outlet' or 'published' for questions about an article itself; else None.
     metadata: str | None
     # The question word that sets the answer's kind ("who", "where", "which", "how"...).
@@ -90,6 +93,7 @@ def profile_question(text: str) -> QuestionProfile:
         kind=kind,
         target=target,
         wants_name=wants_name,
+        place=place_kind(target),
         metadata=_metadata_asked(text),
         wh=_question_word(text),
     )

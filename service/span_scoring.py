@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from service.evidence import Evidence, coverage
-from service.gazetteer import place_fit, place_kind
+from service.gazetteer import place_fit
 from service.passages import Passage
 from service.question import QuestionProfile
 from service.sentences import sentence_spans
@@ -142,7 +142,6 @@ def _features(
     after_place = lo > 0 and tokens[lo - 1].text.lower() in _PLACE_PREPOSITIONS
     is_name = candidate.kind == "name"
     who = profile.wh in _PERSON_QUESTION_WORDS
-    asked_place = place_kind(profile.target)
     return {
         **typed,
         "evidence": candidate.evidence.score,
@@ -154,7 +153,7 @@ def _features(
         "person_for_who": float(who and is_name and _person_like(tokens, lo, hi)),
         "place_for_who": float(who and is_name and after_place),
         "place_for_where": float(profile.wh == "where" and is_name and after_place),
-        "place_fit": place_fit(candidate.text, asked_place) if asked_place else 0.0,
+        "place_fit": place_fit(candidate.text, profile.place) if profile.place else 0.0,
         "agreement": float(min(max(agreeing - 1, 0), MAX_AGREEING_DOCUMENTS)),
         "question_overlap": sum(asked_in_question(t, profile) for t in content)
         / max(len(content), 1),

@@ -100,18 +100,22 @@ async def chat_completions(
     differs = standalone.strip() != question.strip()
     completion_id = f"chatcmpl-{request_id_of(request)}"
     created = int(time.time())
-    events = engine.ask_stream(question, standalone_question=standalone if differs else None)
-    pump = EventPump(events, runtime.answer_threads)
+    searched = standalone if differs else None
+    if not body.stream:
+        answer = await runtime.in_answer_thread(
+            lambda: engine.ask(question, standalone_question=searched)
+        )
+        runtime.observe_answer(answer)
+        return ChatCompletionResponse.model_validate(
+            completion_json(answer, completion_id=completion_id, created=created)
+        )
+    pump = EventPump(
+        engine.ask_stream(question, standalone_question=searched), runtime.answer_threads
+    )
     try:
         # Pulled before the response starts, so an error before any text (a full queue, a
         # dead LLM) still gets its own HTTP status.
         first = await pump.pull()
-        if not body.stream:
-            answer = await _final(first, pump)
-            runtime.observe_answer(answer)
-            return ChatCompletionResponse.model_validate(
-                completion_json(answer, completion_id=completion_id, created=created)
-            )
     except BaseException:
         await pump.close()
         raise

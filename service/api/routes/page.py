@@ -5,6 +5,7 @@ The page holds no data, so it loads without an API key; it asks for one when the
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from fastapi import APIRouter
@@ -31,9 +32,15 @@ _HEADERS = {
 }
 
 
+@functools.cache
+def _content(name: str) -> bytes:
+    # Read once: the files ship with the package and do not change while it runs.
+    return (WEB / name).read_bytes()
+
+
 def _serve(path: str) -> Response:
     name, media_type = PAGE_FILES[path]
-    return Response((WEB / name).read_bytes(), media_type=media_type, headers=_HEADERS)
+    return Response(_content(name), media_type=media_type, headers=_HEADERS)
 
 
 @router.get("/")
