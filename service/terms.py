@@ -1,64 +1,34 @@
-"""Words, names and numbers in text: the lexical view shared by BM25 and verification."""
+"""Names, numbers and content words of questions and passages, for ranking and verification.
+
+The tokenizer itself lives in indexer/terms.py, shared with the lexical index."""
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import Stemmer
-
-# Common English function words, plus question words: they carry no evidence of support.
-STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been
-    before being below between both but by can could did do does doing down during each few for
-    from further had has have having he her here hers herself him himself his how i if in into
-    is it its itself just me more most my myself no nor not now of off on once only or other our
-    ours ourselves out over own same she should so some such than that the their theirs them
-    themselves then there these they this those through to too under until up very was we were
-    what when where which while who whom whose why will with would you your yours yourself
-    yourselves say said says according did does many much one two tell told according article
-    articles news report reported reports""".split()  # noqa: SIM905 - a word list reads best as text
+from indexer.terms import (
+    DIGIT_RE,
+    STOPWORDS,
+    WORD_RE,
+    index_terms,
+    is_stopword,
+    normalize_word,
+    words,
 )
-# Hyphens split words ("US-hosted" -> US, hosted) so each part can be matched on its own;
-# dots, commas and apostrophes join them (4.2, 50,000, U.S, Pakistan's).
-_WORD = re.compile(r"[A-Za-z0-9]+(?:[.,'’][A-Za-z0-9]+)*")
-_NUMBER = re.compile(r"\d")
-_INITIALS = re.compile(r"([a-z]\.)+[a-z]\.?")
 
-
-def words(text: str) -> list[str]:
-    """Word tokens in order, case kept; numbers like 4.2 or 50,000 stay whole."""
-    return _WORD.findall(text)
-
-
-@functools.cache
-def _stemmer() -> Stemmer.Stemmer:
-    return Stemmer.Stemmer("english")
-
-
-@functools.lru_cache(maxsize=65536)
-def normalize_word(word: str) -> str:
-    """Lowercase Snowball stem, possessive dropped: 'accused' and 'accuses' both give 'accus'."""
-    w = word.lower().replace("’", "'")
-    if w.endswith("'s"):
-        w = w[:-2]
-    if _INITIALS.fullmatch(w):
-        return w.replace(".", "")  # "U.S" is "US"
-    if _NUMBER.search(w):
-        return w.replace(",", "")  # 50,000 and 50000 are the same number
-    return str(_stemmer().stemWord(w))
-
-
-def is_stopword(word: str) -> bool:
-    """Function words; an all-capitals word ('US', 'IT') is an acronym, never a stopword."""
-    return word.lower() in STOPWORDS and not (len(word) > 1 and word.isupper())
-
-
-def index_terms(text: str) -> list[str]:
-    """Terms BM25 indexes: normalized words without stopwords."""
-    return [normalize_word(w) for w in words(text) if not is_stopword(w)]
+__all__ = [
+    "STOPWORDS",
+    "KeyTerms",
+    "as_written",
+    "index_terms",
+    "is_stopword",
+    "key_terms",
+    "normalize_word",
+    "term_set",
+    "words",
+]
 
 
 @dataclass(frozen=True)
@@ -86,10 +56,10 @@ def key_terms(text: str) -> KeyTerms:
     numbers: set[str] = set()
     content: set[str] = set()
     sentence_start = True
-    for match in _WORD.finditer(text):
+    for match in WORD_RE.finditer(text):
         word = match.group()
         norm = normalize_word(word)
-        if _NUMBER.search(word):
+        if DIGIT_RE.search(word):
             numbers.add(norm)
         elif not is_stopword(word):
             if word[0].isupper() and (not sentence_start or word.isupper()):
