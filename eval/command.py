@@ -229,10 +229,6 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    # bm25s forces its logger to DEBUG when imported (later, lazily), as `footnote` also knows.
-    if not args.verbose:
-        for handler in logging.getLogger().handlers:
-            handler.addFilter(_quiet_libraries)
     try:
         overrides = {
             name: value
@@ -249,8 +245,3 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except ValueError as exc:  # pydantic's ValidationError is a ValueError: bad settings
         sys.stderr.write(f"eval: invalid setting: {exc}\n")
         return 2
-
-
-def _quiet_libraries(record: logging.LogRecord) -> bool:
-    """Drop below-WARNING records of libraries that force their loggers to DEBUG."""
-    return record.levelno >= logging.WARNING or not record.name.startswith("bm25s")

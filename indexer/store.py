@@ -1,14 +1,9 @@
-"""The store: a FAISS index plus a SQLite docstore, published as immutable versions.
+"""The store: segments of vectors, postings and documents, published as immutable versions.
 
-Layout of an index directory:
-
-    manifest.json            which version is current, the embedding model and dimension
-    lock                     held (flock) by the one writer
-    versions/v000007/        index.faiss + docstore.sqlite, never modified once published
-
-A writer (store_writer.py) builds the next version in a temporary directory and publishes it
-by atomically replacing manifest.json, so readers and killed writers never see a half-written
-store. This module is the read side the service uses.
+manifest.json names the current version; a version lists the segments it reads and what of
+them was deleted since (the layout is drawn in segments.py). A writer (store_writer.py) builds
+the next version aside and publishes it by atomically replacing manifest.json, so readers and
+killed writers never see a half-written store. This module is the read side the service uses.
 """
 
 from __future__ import annotations
@@ -25,17 +20,20 @@ import numpy as np
 import numpy.typing as npt
 
 from indexer.errors import DocumentNotFound, ModelMismatch, StoreCorrupt, StoreNotFound
+from indexer.lexical import LexicalIndex, LexicalPart, LexicalSegment
+from indexer.segments import (
+    SCHEMA,
+    SEGMENTS,
+    SegmentInfo,
+    attach_segments,
+    read_version,
+)
+from indexer.vectors import VectorSegment
 
-FORMAT_VERSION = 1
+# Format 2: segments and tombstones (format 1 was one FAISS file and one docstore a version).
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 VERSIONS = "versions"
-INDEX_FILE = "index.faiss"
-DOCSTORE_FILE = "docstore.sqlite"
-# Searches are one query at a time, and requests run side by side: FAISS splitting one query
-# over OpenMP threads made it slower (23 ms on 2 threads, 8 ms on 1, 20,834 vectors, 2 cores
-# under load). FAISS keeps its own OpenMP runtime, so torch's threads are unaffected. The
-# setting is per calling thread in OpenMP, so it is made on the thread of every search.
-FAISS_THREADS = 1
 
 
 @dataclass(frozen=True)
@@ -99,6 +97,7 @@ class StoreStats:
     dim: int
     documents: int
     chunks: int
+    segments: int = 1
 
 
 def read_manifest(path: Path) -> Manifest:
@@ -138,27 +137,60 @@ _DOC_COLUMNS = (
 class Store:
     """A read-only view of one published version of a store; cheap to search concurrently."""
 
-    def __init__(self, path: Path, manifest: Manifest) -> None:
+    def __init__(self, path: Path, manifest: Manifest, *, reuse: Store | None = None) -> None:
         self.path = path
         self.manifest = manifest
-        version_dir = path / VERSIONS / manifest.version
+        self.layout = read_version(path / VERSIONS / manifest.version)
+        # Segments never change once written: the ones an earlier version of this store had
+        # open are shared, so a new version costs only its new segment (and tombstones).
+        self._opened: dict[str, tuple[VectorSegment, LexicalSegment]] = {}
+        if reuse is not None and reuse.path == path and reuse.manifest.dim == manifest.dim:
+            self._opened = {
+                name: opened
+                for name, opened in reuse._opened.items()
+                if name in {s.name for s in self.layout.segments}
+            }
+        root = path / SEGMENTS
         try:
-            self._index = faiss.read_index(str(version_dir / INDEX_FILE))
-            # The docstore file never changes once published; immutable=1 skips locking.
-            uri = f"file:{version_dir / DOCSTORE_FILE}?mode=ro&immutable=1"
-            self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            self._db = sqlite3.connect("file::memory:", uri=True, check_same_thread=False)
+            self._db.executescript(SCHEMA)
+            names = [s.name for s in self.layout.segments]
+            schemas = attach_segments(self._db, root, names, self.layout.tombstones)
             self._db.execute("SELECT 1 FROM documents LIMIT 1")
-        except (RuntimeError, sqlite3.Error) as exc:
+            self._parts = [
+                self._open_segment(root, info, schemas[info.name]) for info in self.layout.segments
+            ]
+        except (RuntimeError, OSError, ValueError, sqlite3.Error) as exc:
             raise StoreCorrupt(
                 f"store version {manifest.version} at {path} cannot be read ({exc}); "
                 f"re-run 'footnote index' to publish a new version"
             ) from exc
-        if self._index.d != manifest.dim:
-            raise StoreCorrupt(f"index dimension {self._index.d} != manifest {manifest.dim}")
+        self._lexical = LexicalIndex([part.lexical for part in self._parts])
+
+    def _open_segment(self, root: Path, info: SegmentInfo, schema: str) -> _Segment:
+        folder = root / info.name
+        if info.name not in self._opened:
+            self._opened[info.name] = (
+                VectorSegment(folder, info.vectors, self.manifest.dim),
+                LexicalSegment(folder),
+            )
+        vectors, postings = self._opened[info.name]
+        dead_documents = self.layout.tombstones.documents.get(info.name, set())
+        dead = chunk_ids_of(self._db, schema, sorted(dead_documents))
+        mask = np.isin(vectors.ids, dead) if len(dead) else None
+        lexical = LexicalPart(postings, vectors.ids, mask)
+        # The selector must outlive every search that uses it (SWIG keeps no reference).
+        selector = faiss.IDSelectorNot(faiss.IDSelectorBatch(dead)) if len(dead) else None
+        return _Segment(info, vectors, lexical, dead, selector)
 
     @classmethod
-    def open(cls, path: Path | str, *, expect_model: str | None = None) -> Store:
-        """Open the current version at `path`; with `expect_model`, refuse another model's store."""
+    def open(
+        cls, path: Path | str, *, expect_model: str | None = None, reuse: Store | None = None
+    ) -> Store:
+        """Open the current version at `path`; with `expect_model`, refuse another model's store.
+
+        `reuse`: an earlier version of the same store, whose open segments this one shares.
+        """
         path = Path(path)
         manifest = read_manifest(path)
         if expect_model is not None and manifest.model != expect_model:
@@ -166,7 +198,7 @@ class Store:
                 f"{path} was built with embedding model {manifest.model!r}, not {expect_model!r}; "
                 f"set FOOTNOTE_EMBEDDING_MODEL to match or re-index into a new directory"
             )
-        return cls(path, manifest)
+        return cls(path, manifest, reuse=reuse)
 
     @property
     def version(self) -> str:
@@ -188,30 +220,34 @@ class Store:
         _check_k(k)
         if only_ids is not None and len(only_ids) == 0:
             return []
-        params = None
-        selector = None  # must outlive the search: SWIG does not keep it alive through params
-        if only_ids is not None:
-            selector = faiss.IDSelectorBatch(only_ids)
-            params = faiss.SearchParameters()
-            params.sel = selector
-        return self._search(vector.reshape(1, -1), k, params)[0]
+        # Filtered ids come from the live documents, so they need no tombstone check.
+        only = None if only_ids is None else faiss.IDSelectorBatch(only_ids)
+        return self._search(vector.reshape(1, -1), k, only)[0]
 
     def search_many(
         self, vectors: npt.NDArray[np.float32], k: int
     ) -> list[list[tuple[int, float]]]:
         """`search` for each row of `vectors` (no filter), in one pass over the index."""
+        _check_k(k)
         return self._search(vectors, k, None)
 
     def _search(
-        self, vectors: npt.NDArray[np.float32], k: int, params: Any
+        self, vectors: npt.NDArray[np.float32], k: int, only: Any | None
     ) -> list[list[tuple[int, float]]]:
-        _check_k(k)
-        if self._index.ntotal == 0:
-            return [[] for _ in range(len(vectors))]
         queries = np.ascontiguousarray(vectors, dtype=np.float32)
-        faiss.omp_set_num_threads(FAISS_THREADS)
-        scores, ids = self._index.search(queries, min(k, self._index.ntotal), params=params)
-        return [_hits(i, s) for i, s in zip(ids, scores, strict=True)]
+        merged: list[list[tuple[int, float]]] = [[] for _ in range(len(queries))]
+        for part in self._parts:
+            selector = only if only is not None else part.selector
+            for hits, found in zip(merged, part.vectors.search(queries, k, selector), strict=True):
+                hits.extend(found)
+        return [sorted(hits, key=lambda hit: (-hit[1], hit[0]))[:k] for hits in merged]
+
+    def lexical_search(
+        self, terms: Sequence[str], k: int, *, only_ids: npt.NDArray[np.int64] | None = None
+    ) -> list[tuple[int, float]]:
+        """The `k` chunk ids with the best BM25 score for these terms (indexer.terms)."""
+        _check_k(k)
+        return self._lexical.search(terms, k, only_ids)
 
     def chunk_ids_where(
         self,
@@ -272,10 +308,37 @@ class Store:
 
     def stats(self) -> StoreStats:
         """How many documents and chunks this version holds."""
-        docs = self._db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
-        chunks = self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
         m = self.manifest
-        return StoreStats(m.version, m.model, m.dim, int(docs), int(chunks))
+        dead_documents = sum(len(d) for d in self.layout.tombstones.documents.values())
+        documents = sum(part.info.documents for part in self._parts) - dead_documents
+        chunks = sum(part.info.chunks - len(part.dead) for part in self._parts)
+        return StoreStats(m.version, m.model, m.dim, documents, chunks, len(self._parts))
+
+
+@dataclass(frozen=True)
+class _Segment:
+    """One segment as a reader uses it."""
+
+    info: SegmentInfo
+    vectors: VectorSegment
+    lexical: LexicalPart
+    dead: npt.NDArray[np.int64]
+    selector: Any | None  # lets every live chunk through; None when none was deleted
+
+
+def chunk_ids_of(
+    db: sqlite3.Connection, schema: str, documents: Sequence[str]
+) -> npt.NDArray[np.int64]:
+    """Chunk ids of these documents in the segment attached as `schema`, deleted ones included."""
+    ids: list[int] = []
+    for start in range(0, len(documents), 500):
+        batch = documents[start : start + 500]
+        marks = ",".join("?" * len(batch))
+        rows = db.execute(
+            f"SELECT id FROM {schema}.chunks WHERE document_id IN ({marks})", batch
+        ).fetchall()
+        ids.extend(r[0] for r in rows)
+    return np.array(sorted(ids), dtype=np.int64)
 
 
 def _document_filter(
@@ -301,7 +364,3 @@ def _document_filter(
 def _check_k(k: int) -> None:
     if k < 1:
         raise ValueError("k must be at least 1")
-
-
-def _hits(ids: npt.NDArray[np.int64], scores: npt.NDArray[np.float32]) -> list[tuple[int, float]]:
-    return [(int(i), float(s)) for i, s in zip(ids, scores, strict=True) if i >= 0]

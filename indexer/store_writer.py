@@ -1,9 +1,15 @@
-"""The one writer of a store: builds the next version aside and publishes it atomically."""
+"""The one writer of a store: builds the next version aside and publishes it atomically.
+
+A version is the previous one's segments, tombstones for what this run removed or replaced,
+and one new segment with what it added (segments.py draws the layout). Nothing of the
+previous version is copied, so a small update costs what it changes.
+"""
 
 from __future__ import annotations
 
 import errno
 import fcntl
+import functools
 import hashlib
 import json
 import logging
@@ -11,7 +17,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,21 +25,27 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-import faiss
 import numpy as np
 import numpy.typing as npt
 
 from indexer.chunking import Chunk
-from indexer.errors import DiskFull, ModelMismatch, StoreLocked, StoreNotWritable
-from indexer.store import (
+from indexer.errors import DiskFull, ModelMismatch, StoreCorrupt, StoreLocked, StoreNotWritable
+from indexer.lexical import write_lexical
+from indexer.segments import (
     DOCSTORE_FILE,
-    FORMAT_VERSION,
-    INDEX_FILE,
-    MANIFEST,
-    VERSIONS,
-    Manifest,
-    read_manifest,
+    MAX_SEGMENTS,
+    SCHEMA,
+    SEGMENTS,
+    SegmentInfo,
+    Tombstones,
+    VersionLayout,
+    attach_segments,
+    read_version,
+    write_version,
 )
+from indexer.store import FORMAT_VERSION, MANIFEST, VERSIONS, Manifest, chunk_ids_of, read_manifest
+from indexer.terms import index_terms
+from indexer.vectors import EXACT_LIMIT, IDS_FILE, VECTORS_FILE, spec_for, write_vectors
 
 logger = logging.getLogger(__name__)
 
@@ -43,24 +55,9 @@ LOCK_FILE = "lock"
 KEEP_OLD_VERSIONS = 2
 _TMP_PREFIX = ".tmp-"
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS files (
-    path TEXT PRIMARY KEY, raw_hash TEXT NOT NULL, size INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS documents (
-    id TEXT PRIMARY KEY, source TEXT NOT NULL UNIQUE, file_path TEXT NOT NULL,
-    content_hash TEXT NOT NULL, title TEXT, published TEXT, published_raw TEXT, outlet TEXT,
-    author TEXT, url TEXT, text TEXT NOT NULL, indexed_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS documents_file ON documents(file_path);
-CREATE INDEX IF NOT EXISTS documents_hash ON documents(content_hash);
-CREATE TABLE IF NOT EXISTS chunks (
-    id INTEGER PRIMARY KEY, document_id TEXT NOT NULL REFERENCES documents(id),
-    chunk_index INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
-    tokens INTEGER NOT NULL, text TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS chunks_document ON chunks(document_id);
-"""
+_NEW_SEGMENT = "segment"  # inside the work directory, until it is published
+# A segment with more of its chunks deleted than this is merged into the next new segment.
+MAX_DEAD_FRACTION = 0.5
 
 
 @dataclass(frozen=True)
@@ -96,16 +93,30 @@ def document_id_for(source: str) -> str:
 class StoreWriter:
     """Exclusive, transactional writer: changes become visible only on `commit()`."""
 
-    def __init__(self, path: Path | str, *, model: str, dim: int, chunk_tokens: int) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        model: str,
+        dim: int,
+        chunk_tokens: int,
+        exact_limit: int = EXACT_LIMIT,
+    ) -> None:
         self.path = Path(path)
         self.model = model
         self.dim = dim
         self.chunk_tokens = chunk_tokens
+        self.exact_limit = exact_limit
         self._lock: IO[bytes] | None = None
         self._work: Path | None = None
         self._db: sqlite3.Connection | None = None
-        self._index: faiss.Index | None = None
         self._previous: Manifest | None = None
+        self._layout = VersionLayout(segments=(), next_chunk_id=1, tombstones=Tombstones())
+        self._tombstones = Tombstones()
+        self._schemas: dict[str, str] = {}
+        # The new segment's vectors, by document (insertion order is chunk id order).
+        self._vectors: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]] = {}
+        self._next_id = 1
         self.changed = False
 
     # --- lifecycle ------------------------------------------------------------------------
@@ -116,6 +127,7 @@ class StoreWriter:
             self._remove_stale_work_dirs()
             self._previous = self._read_previous()
             self._remove_unpublished_versions()
+            self._remove_unreferenced_segments()
             self._start_work_dir()
         except BaseException:
             self.abort()
@@ -172,6 +184,20 @@ class StoreWriter:
                 logger.info("removing version %s, never published by an interrupted run", version)
                 shutil.rmtree(version, ignore_errors=True)
 
+    def _remove_unreferenced_segments(self) -> None:
+        # Segments of versions removed since, or moved into place by a writer killed before it
+        # published: no version on disk reads them.
+        wanted: set[str] = set()
+        for version in (self.path / VERSIONS).glob("v*"):
+            if version.is_dir():
+                try:
+                    wanted.update(s.name for s in read_version(version).segments)
+                except StoreCorrupt:
+                    continue  # a version that cannot be read is never opened again
+        for segment in (self.path / SEGMENTS).glob("s*"):
+            if segment.is_dir() and segment.name not in wanted:
+                shutil.rmtree(segment, ignore_errors=True)
+
     def _read_previous(self) -> Manifest | None:
         if not (self.path / MANIFEST).exists():
             return None
@@ -182,25 +208,28 @@ class StoreWriter:
                 f"{self.model!r} ({self.dim} dims); use the same FOOTNOTE_EMBEDDING_MODEL or a "
                 f"new --index-dir"
             )
+        self._layout = read_version(self.path / VERSIONS / manifest.version)
         return manifest
 
     def _start_work_dir(self) -> None:
         versions = self.path / VERSIONS
         versions.mkdir(exist_ok=True)
+        (self.path / SEGMENTS).mkdir(exist_ok=True)
         self._work = Path(tempfile.mkdtemp(prefix=_TMP_PREFIX, dir=versions))
-        if self._previous is not None:
-            current = versions / self._previous.version
-            shutil.copyfile(current / DOCSTORE_FILE, self._work / DOCSTORE_FILE)
-            self._index = faiss.read_index(str(current / INDEX_FILE))
-        else:
-            self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(self.dim))
-        self._db = sqlite3.connect(self._work / DOCSTORE_FILE)
-        self._db.executescript(_SCHEMA)
+        (self._work / _NEW_SEGMENT).mkdir()
+        self._db = sqlite3.connect(self._work / _NEW_SEGMENT / DOCSTORE_FILE)
+        self._db.executescript(SCHEMA)
+        self._tombstones = self._layout.tombstones.only([s.name for s in self._layout.segments])
+        names = [s.name for s in self._layout.segments]
+        self._schemas = attach_segments(
+            self._db, self.path / SEGMENTS, names, self._tombstones, writing=True
+        )
+        self._next_id = self._layout.next_chunk_id
 
     # --- reads the pipeline needs ---------------------------------------------------------
     @property
     def db(self) -> sqlite3.Connection:
-        """The docstore of the version being built."""
+        """The docstore of the version being built (its views show the live rows)."""
         if self._db is None:
             raise RuntimeError("StoreWriter used outside its 'with' block")
         return self._db
@@ -241,7 +270,7 @@ class StoreWriter:
             raise ValueError("one vector per chunk is required")
         self.remove_document(doc.id)
         self.db.execute(
-            "INSERT INTO documents (id, source, file_path, content_hash, title, published, "
+            "INSERT INTO main.documents (id, source, file_path, content_hash, title, published, "
             "published_raw, outlet, author, url, text, indexed_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -250,35 +279,42 @@ class StoreWriter:
                 datetime.now(UTC).isoformat(timespec="seconds"),
             ),
         )  # fmt: skip
-        ids = []
-        for chunk in chunks:
-            cursor = self.db.execute(
-                "INSERT INTO chunks (document_id, chunk_index, start, end, tokens, text) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (doc.id, chunk.chunk_index, chunk.start, chunk.end, chunk.tokens, chunk.text),
-            )
-            ids.append(cursor.lastrowid)
-        if ids:
-            self._faiss().add_with_ids(
-                np.ascontiguousarray(vectors, dtype=np.float32), np.array(ids, dtype=np.int64)
-            )
+        ids = np.arange(self._next_id, self._next_id + len(chunks), dtype=np.int64)
+        self._next_id += len(chunks)
+        self.db.executemany(
+            "INSERT INTO main.chunks (id, document_id, chunk_index, start, end, tokens, text) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (int(i), doc.id, c.chunk_index, c.start, c.end, c.tokens, c.text)
+                for i, c in zip(ids, chunks, strict=True)
+            ],
+        )
+        self._vectors[doc.id] = (ids, np.asarray(vectors, dtype=np.float32).reshape(-1, self.dim))
         self.changed = True
 
     def remove_document(self, document_id: str) -> bool:
         """Remove a document and its chunks; False if it was not stored."""
-        rows = self.db.execute("SELECT id FROM chunks WHERE document_id = ?", (document_id,))
-        chunk_ids = np.array([r[0] for r in rows], dtype=np.int64)
-        if len(chunk_ids):
-            self._faiss().remove_ids(faiss.IDSelectorBatch(chunk_ids))
-        self.db.execute("DELETE FROM chunks WHERE document_id = ?", (document_id,))
-        removed = self.db.execute("DELETE FROM documents WHERE id = ?", (document_id,)).rowcount
-        self.changed = self.changed or removed > 0
-        return removed > 0
+        row = self.db.execute(
+            "SELECT segment FROM documents WHERE id = ?", (document_id,)
+        ).fetchone()
+        if row is None:
+            return False
+        segment = str(row[0])
+        if segment:  # an older segment's: a tombstone hides it from this version on
+            self._tombstones.documents.setdefault(segment, set()).add(document_id)
+            self.db.execute("INSERT INTO temp.dead_documents VALUES (?, ?)", (segment, document_id))
+        else:  # added by this run: it goes outright
+            self.db.execute("DELETE FROM main.chunks WHERE document_id = ?", (document_id,))
+            self.db.execute("DELETE FROM main.documents WHERE id = ?", (document_id,))
+            self._vectors.pop(document_id, None)
+        self.changed = True
+        return True
 
     def record_file(self, file_path: str, raw_hash: str, size: int) -> None:
         """Remember a file's content hash so an unchanged file is skipped next time."""
+        self._drop_file_record(file_path)
         self.db.execute(
-            "INSERT OR REPLACE INTO files (path, raw_hash, size) VALUES (?, ?, ?)",
+            "INSERT INTO main.files (path, raw_hash, size) VALUES (?, ?, ?)",
             (file_path, raw_hash, size),
         )
         self.changed = True
@@ -286,14 +322,18 @@ class StoreWriter:
     def forget_file(self, file_path: str) -> int:
         """Remove a file's record and its documents; returns how many documents went."""
         removed = sum(self.remove_document(d) for d in self.documents_of_file(file_path))
-        self.db.execute("DELETE FROM files WHERE path = ?", (file_path,))
+        self._drop_file_record(file_path)
         self.changed = True
         return removed
 
-    def _faiss(self) -> faiss.Index:
-        if self._index is None:
-            raise RuntimeError("StoreWriter used outside its 'with' block")
-        return self._index
+    def _drop_file_record(self, file_path: str) -> None:
+        for (segment,) in self.db.execute(
+            "SELECT segment FROM files WHERE path = ?", (file_path,)
+        ).fetchall():
+            if segment:
+                self._tombstones.files.setdefault(segment, set()).add(file_path)
+                self.db.execute("INSERT INTO temp.dead_files VALUES (?, ?)", (segment, file_path))
+        self.db.execute("DELETE FROM main.files WHERE path = ?", (file_path,))
 
     # --- publishing -----------------------------------------------------------------------
     def commit(self) -> str | None:
@@ -304,14 +344,24 @@ class StoreWriter:
         work = self._work
         if work is None:
             raise RuntimeError("StoreWriter used outside its 'with' block")
-        self.db.commit()
-        self.db.execute("VACUUM")
-        self.db.close()
-        self._db = None
-        faiss.write_index(self._faiss(), str(work / INDEX_FILE))
-        for name in (DOCSTORE_FILE, INDEX_FILE):
-            _fsync_file(work / name)
         version = self._next_version_name()
+        merged = self._merge_segments()
+        new_segment = self._write_new_segment(work / _NEW_SEGMENT, f"s{version[1:]}")
+        kept = [s for s in self._layout.segments if s.name not in merged]
+        layout = VersionLayout(
+            segments=(*kept, *([new_segment] if new_segment else [])),
+            next_chunk_id=self._next_id,
+            tombstones=self._tombstones.only([s.name for s in kept]),
+        )
+        write_version(work, layout)
+        for file in work.rglob("*"):
+            if file.is_file():
+                _fsync_file(file)
+        if new_segment is not None:
+            os.replace(work / _NEW_SEGMENT, self.path / SEGMENTS / new_segment.name)
+            _fsync_dir(self.path / SEGMENTS)
+        else:
+            shutil.rmtree(work / _NEW_SEGMENT)
         final = self.path / VERSIONS / version
         os.replace(work, final)
         self._work = None
@@ -324,10 +374,77 @@ class StoreWriter:
             "chunk_tokens": self.chunk_tokens,
         }
         write_atomically(self.path / MANIFEST, json.dumps(manifest, indent=2) + "\n")
-        logger.info("published store version %s at %s", version, self.path)
+        logger.info(
+            "published store version %s at %s (%d segments)", version, self.path,
+            len(layout.segments),
+        )  # fmt: skip
         self._remove_old_versions(keep=version)
+        self._remove_unreferenced_segments()
         self.changed = False
         return version
+
+    def _merge_segments(self) -> list[str]:
+        """Copy the live rows of the segments due for merging into the new one; their names."""
+        dead = {s.name: len(self._dead_chunk_ids(s.name)) for s in self._layout.segments}
+        chosen = segments_to_merge(self._layout.segments, dead, MAX_SEGMENTS)
+        for name in chosen:
+            schema = self._schemas[name]
+            logger.info("merging segment %s into the new one", name)
+            live = f"segment = '{name}'"
+            self.db.execute(
+                f"INSERT INTO main.files SELECT path, raw_hash, size FROM files WHERE {live}"
+            )
+            self.db.execute(
+                "INSERT INTO main.documents SELECT id, source, file_path, content_hash, title, "
+                "published, published_raw, outlet, author, url, text, indexed_at "
+                f"FROM documents WHERE {live}"
+            )
+            self.db.execute(
+                "INSERT INTO main.chunks SELECT id, document_id, chunk_index, start, end, "
+                f"tokens, text FROM chunks WHERE {live}"
+            )
+            folder = self.path / SEGMENTS / name
+            ids = np.load(folder / IDS_FILE, mmap_mode="r")
+            keep = ~np.isin(ids, self._dead_chunk_ids(name))
+            vectors = np.load(folder / VECTORS_FILE, mmap_mode="r")
+            self._vectors[f"segment {schema}"] = (np.asarray(ids[keep]), np.asarray(vectors[keep]))
+        return chosen
+
+    def _dead_chunk_ids(self, segment: str) -> npt.NDArray[np.int64]:
+        documents = sorted(self._tombstones.documents.get(segment, ()))
+        return chunk_ids_of(self.db, self._schemas[segment], documents)
+
+    def _write_new_segment(self, folder: Path, name: str) -> SegmentInfo | None:
+        documents = self.db.execute("SELECT COUNT(*) FROM main.documents").fetchone()[0]
+        files = self.db.execute("SELECT COUNT(*) FROM main.files").fetchone()[0]
+        if not documents and not files:
+            return None
+        ids, vectors = self._new_vectors()
+        spec = spec_for(len(ids), exact_limit=self.exact_limit)
+        write_vectors(folder, ids, vectors, spec)
+        write_lexical(folder, self._chunk_terms())
+        self.db.commit()
+        self.db.close()
+        self._db = None
+        return SegmentInfo(name=name, documents=int(documents), chunks=len(ids), vectors=spec)
+
+    def _new_vectors(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+        if not self._vectors:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, self.dim), dtype=np.float32)
+        ids = np.concatenate([i for i, _ in self._vectors.values()])
+        vectors = np.concatenate([v for _, v in self._vectors.values()])
+        order = np.argsort(ids, kind="stable")  # positions follow chunk ids, as the docstore
+        return ids[order], vectors[order]
+
+    def _chunk_terms(self) -> Iterator[list[str]]:
+        # The title is searchable with every chunk of its article. Chunks repeat across
+        # editions of an article, so their terms are cached by text.
+        rows = self.db.execute(
+            "SELECT d.title, c.text FROM main.chunks c JOIN main.documents d "
+            "ON d.id = c.document_id ORDER BY c.id"
+        )
+        for title, text in rows:
+            yield index_terms(title or "") + _text_terms(text) or ["<empty>"]
 
     def _next_version_name(self) -> str:
         number = 0 if self._previous is None else _version_number(self._previous.version)
@@ -338,6 +455,33 @@ class StoreWriter:
         for old in published[: -(KEEP_OLD_VERSIONS + 1)]:
             if old.name != keep:
                 shutil.rmtree(old, ignore_errors=True)
+
+
+@functools.lru_cache(maxsize=65536)
+def _text_terms_cached(text: str) -> tuple[str, ...]:
+    return tuple(index_terms(text))
+
+
+def _text_terms(text: str) -> list[str]:
+    return list(_text_terms_cached(text))
+
+
+def segments_to_merge(
+    segments: Sequence[SegmentInfo], dead_chunks: dict[str, int], max_segments: int
+) -> list[str]:
+    """The segments a new version should merge into its new segment.
+
+    Those mostly deleted, and, when the version would hold more than `max_segments`, the
+    smallest until it holds half that: merges copy little often and much rarely.
+    """
+    chosen = [s.name for s in segments if dead_chunks.get(s.name, 0) > MAX_DEAD_FRACTION * s.chunks]
+    rest = sorted(
+        (s for s in segments if s.name not in chosen),
+        key=lambda s: s.chunks - dead_chunks.get(s.name, 0),
+    )
+    if len(rest) + 1 > max_segments:
+        chosen += [s.name for s in rest[: len(rest) + 1 - max_segments // 2]]
+    return chosen
 
 
 def _version_number(name: str) -> int:

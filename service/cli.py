@@ -39,11 +39,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    # bm25s sets its logger to DEBUG when imported (which happens later, lazily); a filter on
-    # our handler keeps its chatter out unless the user asked for verbose logs.
-    if not args.verbose:
-        for log_handler in logging.getLogger().handlers:
-            log_handler.addFilter(_QuietLibraries())
     try:
         settings = settings_from_args(args)
         handler: Handler = args.handler
@@ -62,13 +57,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:  # pydantic ValidationError is a ValueError: bad settings
         print(f"footnote: invalid setting: {exc}", file=sys.stderr)
         return 2
-
-
-class _QuietLibraries(logging.Filter):
-    """Drops below-WARNING records from libraries that force their own loggers to DEBUG."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return record.levelno >= logging.WARNING or not record.name.startswith("bm25s")
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:

@@ -1,12 +1,13 @@
-"""Hybrid retrieval: dense (FAISS) and lexical (BM25) rankings fused, capped per document."""
+"""Hybrid retrieval: dense (FAISS) and lexical (BM25) rankings fused, capped per document.
+
+Both rankings come from the store (its vectors and its postings), written by the indexer.
+"""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import bm25s
 import numpy as np
 
 from indexer.embedding import Embedder, available_cores
@@ -15,8 +16,6 @@ from service.batching import Batcher
 from service.errors import InvalidRequest
 from service.passages import Passage
 from service.terms import index_terms
-
-logger = logging.getLogger(__name__)
 
 # Reciprocal rank fusion constant from Cormack et al. (2009); damps the top ranks' weight.
 RRF_K = 60
@@ -61,7 +60,6 @@ class Retriever:
         self.embedder = embedder
         self.max_top_k = max_top_k
         self.max_per_document = max_per_document
-        self._chunk_ids, self._bm25 = _build_bm25(store)
         self._dense: Batcher[_DenseQuery, list[tuple[int, float]]] = Batcher(
             self._dense_rankings, lanes=available_cores(), max_batch=DENSE_BATCH
         )
@@ -130,19 +128,7 @@ class Retriever:
         self, query: str, k: int, allowed: np.ndarray | None = None
     ) -> list[tuple[int, float]]:
         """Chunk ids by BM25 score; chunks sharing no term with the query are left out."""
-        terms = index_terms(query)
-        if not terms or self._bm25 is None:
-            return []
-        # Filters are applied after scoring, so ask for more when a filter is on.
-        want = len(self._chunk_ids) if allowed is not None else min(k, len(self._chunk_ids))
-        positions, scores = self._bm25.retrieve([terms], k=want, show_progress=False)
-        allowed_set = None if allowed is None else set(allowed.tolist())
-        ranked = []
-        for position, score in zip(positions[0], scores[0], strict=True):
-            chunk_id = int(self._chunk_ids[int(position)])
-            if score > 0 and (allowed_set is None or chunk_id in allowed_set):
-                ranked.append((chunk_id, float(score)))
-        return ranked[:k]
+        return self.store.lexical_search(index_terms(query), k, only_ids=allowed)
 
     def _fuse(
         self,
@@ -202,18 +188,3 @@ def _passage(
         dense_score=None if chunk.id not in dense else round(dense[chunk.id], 6),
         lexical_score=None if chunk.id not in lexical else round(lexical[chunk.id], 6),
     )
-
-
-def _build_bm25(store: Store) -> tuple[np.ndarray, bm25s.BM25 | None]:
-    ids: list[int] = []
-    corpus: list[list[str]] = []
-    for chunk in store.iter_chunks():
-        ids.append(chunk.id)
-        # The title is searchable with every chunk of its article.
-        corpus.append(index_terms(f"{chunk.title or ''} {chunk.text}") or ["<empty>"])
-    if not corpus:
-        return np.zeros(0, dtype=np.int64), None
-    model = bm25s.BM25()
-    model.index(corpus, show_progress=False)
-    logger.info("built BM25 index over %d chunks of store version %s", len(ids), store.version)
-    return np.array(ids, dtype=np.int64), model

@@ -42,7 +42,8 @@ class StoreSnapshots:
         stamp = self._manifest_stamp()
         with self._lock:
             if self._current is None or stamp != self._stamp:
-                store = Store.open(self.index_dir, expect_model=self.embedder.name)
+                previous = None if self._current is None else self._current.store
+                store = Store.open(self.index_dir, expect_model=self.embedder.name, reuse=previous)
                 if self._current is None or store.version != self._current.store.version:
                     logger.info("serving store version %s", store.version)
                     retriever = Retriever(
@@ -67,9 +68,10 @@ class StoreSnapshots:
 def release_freed_memory() -> None:
     """Hand memory freed by earlier store versions back to the system (glibc only).
 
-    Each version loads its vectors and lexical index afresh, in whichever thread asked first;
-    glibc keeps what the old one freed in that thread's arena, so without this a service that
-    publishes often grows by hundreds of MiB (measured with benchmarks/soak_http.py).
+    Each version loads its new segment and its docstore views in whichever thread asked
+    first; glibc keeps what the old one freed in that thread's arena, so without this a service
+    that publishes often grows by hundreds of MiB (measured with benchmarks/soak_http.py when
+    each version was loaded whole).
     """
     try:
         libc = ctypes.CDLL("libc.so.6")

@@ -231,7 +231,7 @@ def test_a_full_disk_refuses_the_upload_with_507_and_the_last_version_still_answ
 
     version = http.get("/v1/documents").json()["store_version"]
     kept = uploads(store)
-    monkeypatch.setattr(indexer.store_writer.faiss, "write_index", _refuse(errno.ENOSPC))
+    monkeypatch.setattr(indexer.store_writer, "write_vectors", _refuse(errno.ENOSPC))
     body = assert_problem(upload(http, ("2024-glimmerfen.txt", LIGHTHOUSE.encode())), 507)
     assert "the disk is full; nothing was published" in body["detail"]
     assert http.get("/v1/documents").json()["store_version"] == version

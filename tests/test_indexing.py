@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from indexer.store import DOCSTORE_FILE, VERSIONS, Store
+from indexer.segments import DOCSTORE_FILE, SEGMENTS
+from indexer.store import VERSIONS, Store
 from service.cli import SIGPIPE_STATUS
 from tests.conftest import SAMPLE_NEWS, TEST_DATA
 
@@ -291,9 +292,12 @@ def _wait_until_building(store: Path, proc: subprocess.Popen[bytes], building: b
 
 
 def _docstore_intact(store: Store) -> bool:
-    path = store.path / VERSIONS / store.version / DOCSTORE_FILE
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
-        return bool(db.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
+    for segment in store.layout.segments:
+        path = store.path / SEGMENTS / segment.name / DOCSTORE_FILE
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+            if db.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+                return False
+    return bool(store.layout.segments)
 
 
 def _any_vector(store: Store) -> Any:

@@ -11,8 +11,9 @@ import pytest
 
 from indexer.chunking import Chunk
 from indexer.errors import DocumentNotFound, ModelMismatch, StoreCorrupt, StoreLocked, StoreNotFound
-from indexer.store import FAISS_THREADS, Store
+from indexer.store import Store
 from indexer.store_writer import NewDocument, StoreWriter
+from indexer.vectors import FAISS_THREADS
 
 DIM = 8
 
