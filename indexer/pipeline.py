@@ -20,7 +20,7 @@ import numpy.typing as npt
 from indexer.chunking import Chunk, TokenChunker
 from indexer.embedding import Embedder
 from indexer.errors import IngestError
-from indexer.ingest import ParsedFile, Skipped, SourceFile, discover, parse_file
+from indexer.ingest import ParsedFile, Skipped, SourceFile, discover, parse_bytes, parse_file
 from indexer.store_writer import NewDocument, StoreWriter
 
 logger = logging.getLogger(__name__)
@@ -154,7 +154,7 @@ def _start_batch(
     seen_hashes: dict[str, str],
     embedding: ThreadPoolExecutor,
 ) -> _Batch:
-    documents = [d for p in files for d in _keep_unique(p, writer, summary, seen_hashes)]
+    documents = [d for p in files for d in keep_unique(p, writer, summary, seen_hashes)]
     chunk_lists = chunk_documents(documents, chunker)
     flat = [c for chunks in chunk_lists for c in chunks]
     return _Batch(files, documents, chunk_lists, embedding.submit(embed_chunks, flat, embedder))
@@ -164,27 +164,100 @@ def _write_batch(batch: _Batch, writer: StoreWriter, summary: IndexSummary) -> N
     vectors = batch.vectors.result()
     offset = 0
     for doc, chunks in zip(batch.documents, batch.chunk_lists, strict=True):
-        existed = writer.has_document(doc.id)
-        writer.put_document(doc, chunks, vectors[offset : offset + len(chunks)])
+        write_document(doc, chunks, vectors[offset : offset + len(chunks)], writer, summary)
         offset += len(chunks)
-        summary.chunks_added += len(chunks)
-        summary.tokens_embedded += sum(c.tokens for c in chunks)
-        if existed:
-            summary.documents_updated += 1
-        else:
-            summary.documents_added += 1
     for parsed in batch.files:
-        file_path = str(parsed.file.path)
-        _drop_vanished_records(parsed, writer, summary)
-        if writer.documents_of_file(file_path) or writer.file_hash(file_path) is not None:
-            writer.record_file(file_path, parsed.raw_hash, parsed.size)
-        # else every article in it duplicates one stored from another file: recording it would
-        # publish a new version that changes nothing, and it is checked again next run.
+        record_parsed_file(parsed, writer, summary)
 
 
-def _keep_unique(
+def write_document(
+    doc: NewDocument,
+    chunks: list[Chunk],
+    vectors: npt.NDArray[np.float32],
+    writer: StoreWriter,
+    summary: IndexSummary,
+) -> None:
+    """Store one document with its chunks and their vectors, and count it."""
+    existed = writer.has_document(doc.id)
+    writer.put_document(doc, chunks, vectors)
+    summary.chunks_added += len(chunks)
+    summary.tokens_embedded += sum(c.tokens for c in chunks)
+    if existed:
+        summary.documents_updated += 1
+    else:
+        summary.documents_added += 1
+
+
+def record_parsed_file(parsed: ParsedFile, writer: StoreWriter, summary: IndexSummary) -> None:
+    """After a file's documents are written: drop the ones it lost, and record its hash."""
+    file_path = str(parsed.file.path)
+    _drop_vanished_records(parsed, writer, summary)
+    if writer.documents_of_file(file_path) or writer.file_hash(file_path) is not None:
+        writer.record_file(file_path, parsed.raw_hash, parsed.size)
+    # else every article in it duplicates one stored from another file: recording it would
+    # publish a new version that changes nothing, and it is checked again next run.
+
+
+@dataclass(frozen=True)
+class PreparedFile:
+    """One changed file parsed, its documents chunked and every chunk embedded."""
+
+    parsed: ParsedFile
+    chunk_lists: list[list[Chunk]]  # one list per document of `parsed`
+    vectors: npt.NDArray[np.float32]  # one row per chunk, documents in order
+
+
+def prepare_files(
+    files: Sequence[tuple[SourceFile, bytes]], *, embedder: Embedder, chunker: TokenChunker
+) -> list[PreparedFile | Skipped]:
+    """Stage: parse, chunk and embed files already read, in one embedding call.
+
+    Pure (no store, no disk), so any machine with the models can run it; a file that cannot be
+    parsed comes back as Skipped, in its place.
+    """
+    read = [_parse_or_skip(file, data) for file, data in files]
+    parsed = [r for r in read if isinstance(r, ParsedFile)]
+    chunk_lists = [chunk_documents(p.documents, chunker) for p in parsed]
+    flat = [c for lists in chunk_lists for chunks in lists for c in chunks]
+    vectors = embed_chunks(flat, embedder)
+    prepared: list[PreparedFile] = []
+    offset = 0
+    for p, lists in zip(parsed, chunk_lists, strict=True):
+        count = sum(len(chunks) for chunks in lists)
+        prepared.append(PreparedFile(p, lists, vectors[offset : offset + count]))
+        offset += count
+    ready = iter(prepared)
+    return [next(ready) if isinstance(r, ParsedFile) else r for r in read]
+
+
+def _parse_or_skip(file: SourceFile, data: bytes) -> ParsedFile | Skipped:
+    try:
+        return parse_bytes(file, data)
+    except IngestError as exc:
+        return Skipped(file.source, str(exc))
+
+
+def write_prepared(
+    prepared: PreparedFile, writer: StoreWriter, summary: IndexSummary, seen: dict[str, str]
+) -> None:
+    """Write a prepared file as the local pipeline writes it: duplicates left out, in order."""
+    parsed = prepared.parsed
+    summary.skipped.extend(parsed.problems)
+    rows: dict[str, tuple[list[Chunk], npt.NDArray[np.float32]]] = {}
+    offset = 0
+    for doc, chunks in zip(parsed.documents, prepared.chunk_lists, strict=True):
+        rows[doc.id] = (chunks, prepared.vectors[offset : offset + len(chunks)])
+        offset += len(chunks)
+    for doc in keep_unique(parsed, writer, summary, seen):
+        chunks, vectors = rows[doc.id]
+        write_document(doc, chunks, vectors, writer, summary)
+    record_parsed_file(parsed, writer, summary)
+
+
+def keep_unique(
     parsed: ParsedFile, writer: StoreWriter, summary: IndexSummary, seen: dict[str, str]
 ) -> list[NewDocument]:
+    """The file's documents whose text no other source (stored, or `seen` this run) has."""
     kept = []
     for doc in parsed.documents:
         twin = seen.get(doc.content_hash) or writer.source_with_content(

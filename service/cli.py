@@ -124,6 +124,12 @@ def _register_index(sub: Any) -> None:
     _common(p)
     p.add_argument("--prune", action="store_true", help="remove documents whose files are gone")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument(
+        "--ray", metavar="ADDRESS", dest="ray_address",
+        help="parse, chunk and embed on a Ray cluster: 'auto' (the one 'ray start' began on "
+        "this machine) or its head's HOST:PORT; needs pip install 'footnote[ray]' "
+        "(default: index here)",
+    )  # fmt: skip
     for flag, setting, text in _INDEX_SETTINGS:
         p.add_argument(flag, dest=setting, type=int, help=_setting(text, setting))
     p.set_defaults(handler=_index)
@@ -139,7 +145,13 @@ def _index(args: argparse.Namespace, settings: Settings) -> int:
         raise IngestError(f"no such file or folder: {', '.join(missing)}")
 
     with progress_bar("indexing", unit="file") as on_progress:
-        summary = index_into_store(args.paths, settings, prune=args.prune, on_progress=on_progress)
+        summary = index_into_store(
+            args.paths,
+            settings,
+            prune=args.prune,
+            on_progress=on_progress,
+            ray_address=args.ray_address,
+        )
     report = summary.to_json()
     if args.json:
         print(json.dumps(report))

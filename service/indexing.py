@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from indexer.chunking import TokenChunker
 from indexer.embedding import SentenceTransformerEmbedder, load_embedder
 from indexer.pipeline import IndexSummary, ProgressCallback, index_paths
 from indexer.store_writer import StoreWriter, storage_errors
 from service.settings import Settings
+
+if TYPE_CHECKING:
+    from indexer.ray_indexing import RayIndexer
 
 logger = logging.getLogger(__name__)
 
@@ -53,27 +58,53 @@ def index_into_store(
     prune: bool = False,
     on_progress: ProgressCallback | None = None,
     prepare: PrepareFiles | None = None,
+    ray_address: str | None = None,
 ) -> IndexSummary:
     """Index `paths` into the settings' store and publish a new version if anything changed.
 
     Holding the store's lock, it first deletes uploads no published version records (left by a
-    writer killed mid-run), then asks `prepare` for more files to index.
+    writer killed mid-run), then asks `prepare` for more files to index. With `ray_address`
+    the files are parsed, chunked and embedded on that Ray cluster (indexer/ray_indexing.py).
     """
-    embedder = embedder_for(settings)
-    chunker = chunker_for(settings, embedder)
-    with storage_errors("indexing"), writer_for(settings, embedder) as writer:
-        remove_unpublished_uploads(settings.index_dir, writer)
-        if prepare is not None:
-            paths = [*paths, *prepare(writer)]
-        return index_paths(
-            paths,
-            writer,
-            embedder=embedder,
-            chunker=chunker,
-            max_file_bytes=settings.max_file_bytes,
-            prune=prune,
-            on_progress=on_progress,
-        )
+    with _cluster(ray_address, settings) as cluster:
+        embedder = embedder_for(settings)
+        chunker = chunker_for(settings, embedder)
+        with storage_errors("indexing"), writer_for(settings, embedder) as writer:
+            remove_unpublished_uploads(settings.index_dir, writer)
+            if prepare is not None:
+                paths = [*paths, *prepare(writer)]
+            if cluster is not None:
+                return cluster.index_paths(
+                    paths,
+                    writer,
+                    max_file_bytes=settings.max_file_bytes,
+                    prune=prune,
+                    on_progress=on_progress,
+                )
+            return index_paths(
+                paths,
+                writer,
+                embedder=embedder,
+                chunker=chunker,
+                max_file_bytes=settings.max_file_bytes,
+                prune=prune,
+                on_progress=on_progress,
+            )
+
+
+def _cluster(address: str | None, settings: Settings) -> AbstractContextManager[RayIndexer | None]:
+    """The Ray cluster to index on (connected before the store is locked), or None."""
+    if address is None:
+        return nullcontext(None)
+    from indexer.ray_indexing import WorkerRecipe, ray_cluster
+
+    recipe = WorkerRecipe(
+        model=settings.embedding_model,
+        batch_size=settings.embedding_batch_size,
+        chunk_tokens=settings.chunk_tokens,
+        overlap_tokens=settings.chunk_overlap_tokens,
+    )
+    return ray_cluster(address, recipe)
 
 
 def remove_unpublished_uploads(index_dir: Path, writer: StoreWriter) -> list[Path]:

@@ -27,6 +27,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
 from indexer.errors import (
+    ClusterError,
     DiskFull,
     DocumentNotFound,
     EmbeddingModelError,
@@ -108,6 +109,8 @@ PROBLEMS: Mapping[type[FootnoteError], ProblemKind] = {
     FileTooLarge: ProblemKind(413, "File too large"),
     UnreadableFile: ProblemKind(422, "File unreadable"),
     EmbeddingModelError: ProblemKind(500, "Server misconfigured", expose_detail=False),
+    # Only 'footnote index --ray' uses a cluster; listed so that no error class is unmapped.
+    ClusterError: ProblemKind(503, "Indexing cluster unavailable", RETRY_DOWN_S),
 }
 
 _UNEXPECTED = ProblemKind(500, "Internal server error", expose_detail=False)
