@@ -18,6 +18,9 @@ from urllib.parse import urlencode, urlsplit
 
 # A response head longer than this is not one of ours; stop rather than buffer it.
 MAX_HEAD_BYTES = 64 * 1024
+# Responses without a body. Reading a 204 "to the end of the connection" waited for the
+# server's keep-alive timeout (uvicorn: 5 s): the soak's deletes measured 5.3 s, not 40 ms.
+NO_BODY_STATUSES = frozenset({204, 304, *range(100, 200)})
 
 
 class WireError(Exception):
@@ -102,7 +105,9 @@ class Connection:
             head += f"Content-Type: {content_type}\r\n"
         self._writer.write(head.encode("latin-1") + b"\r\n" + body)
         status, headers = _parse_head(await self._reader.readuntil(b"\r\n\r\n"))
-        if headers.get("transfer-encoding", "").lower() == "chunked":
+        if status in NO_BODY_STATUSES or method == "HEAD":
+            payload = b""  # RFC 9112 6.3: these never have a body, whatever the headers say
+        elif headers.get("transfer-encoding", "").lower() == "chunked":
             payload = await _read_chunked(self._reader)
         elif "content-length" in headers:
             payload = await self._reader.readexactly(int(headers["content-length"]))

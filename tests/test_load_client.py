@@ -75,3 +75,37 @@ def test_a_dead_address_is_a_wire_error_not_a_hang() -> None:
 
     with pytest.raises(WireError, match="GET /healthz"):
         asyncio.run(fetch())
+
+
+def test_a_204_reply_ends_at_its_head_and_the_connection_stays_open() -> None:
+    """A reply that has no body must not be read to the end of the connection: the soak's
+    deletes once waited there for the server's keep-alive timeout."""
+
+    async def exchange() -> list[tuple[int, bytes]]:
+        handled = asyncio.Event()
+
+        async def serve_two(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b"HTTP/1.1 204 No Content\r\nServer: test\r\n\r\n")
+            await reader.readuntil(b"\r\n\r\n")  # the second request, on the same connection
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            await writer.drain()
+            await reader.read()  # held open until the client leaves
+            writer.close()
+            await writer.wait_closed()
+            handled.set()
+
+        server = await asyncio.start_server(serve_two, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        connection = Connection(f"http://127.0.0.1:{port}", timeout_s=30)
+        try:
+            first = await connection.request("DELETE", "/v1/documents/x")
+            second = await connection.get("/v1/documents")
+        finally:
+            await connection.close()
+            await asyncio.wait_for(handled.wait(), 30)
+            server.close()
+            await server.wait_closed()
+        return [(first.status, first.body), (second.status, second.body)]
+
+    assert asyncio.run(exchange()) == [(204, b""), (200, b"ok")]
