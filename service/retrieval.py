@@ -5,6 +5,7 @@ Both rankings come from the store (its vectors and its postings), written by the
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -60,8 +61,13 @@ class Retriever:
         self.embedder = embedder
         self.max_top_k = max_top_k
         self.max_per_document = max_per_document
+        # Not a bound method: a Retriever referenced from its own Batcher would be freed only
+        # by the cyclic collector, so each replaced store version (its docstore connection,
+        # page caches and deletion masks) outlived its swap by minutes in a busy service.
         self._dense: Batcher[_DenseQuery, list[tuple[int, float]]] = Batcher(
-            self._dense_rankings, lanes=available_cores(), max_batch=DENSE_BATCH
+            functools.partial(_dense_rankings, store, embedder),
+            lanes=available_cores(),
+            max_batch=DENSE_BATCH,
         )
 
     def search(
@@ -114,15 +120,6 @@ class Retriever:
         if vector is None:
             vector = self.embedder.embed([query])[0]
         return self.store.search(vector, k, only_ids=allowed)
-
-    def _dense_rankings(self, queries: Sequence[_DenseQuery]) -> list[list[tuple[int, float]]]:
-        # One batch of concurrent searches: embed the queries that came without a vector
-        # together, then one FAISS pass for all, each cut to its own k.
-        missing = [q.text for q in queries if q.vector is None]
-        embedded = iter(self.embedder.embed(missing))
-        vectors = np.stack([q.vector if q.vector is not None else next(embedded) for q in queries])
-        rankings = self.store.search_many(vectors, max(q.k for q in queries))
-        return [ranking[: q.k] for ranking, q in zip(rankings, queries, strict=True)]
 
     def lexical_ranking(
         self, query: str, k: int, allowed: np.ndarray | None = None
@@ -188,3 +185,15 @@ def _passage(
         dense_score=None if chunk.id not in dense else round(dense[chunk.id], 6),
         lexical_score=None if chunk.id not in lexical else round(lexical[chunk.id], 6),
     )
+
+
+def _dense_rankings(
+    store: Store, embedder: Embedder, queries: Sequence[_DenseQuery]
+) -> list[list[tuple[int, float]]]:
+    # One batch of concurrent searches: embed the queries that came without a vector
+    # together, then one FAISS pass for all, each cut to its own k.
+    missing = [q.text for q in queries if q.vector is None]
+    embedded = iter(embedder.embed(missing))
+    vectors = np.stack([q.vector if q.vector is not None else next(embedded) for q in queries])
+    rankings = store.search_many(vectors, max(q.k for q in queries))
+    return [ranking[: q.k] for ranking, q in zip(rankings, queries, strict=True)]

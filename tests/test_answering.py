@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import json
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -180,6 +182,25 @@ def test_the_per_document_cap_reaches_past_the_first_candidates(
     assert len(passages) == len(documents)
     assert {p.document_id for p in passages} == documents
     assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
+
+
+def test_a_replaced_store_version_is_freed_as_soon_as_nothing_uses_it(
+    sample_settings: Settings, embedder: Any
+) -> None:
+    """No reference cycle keeps a store version and its retriever alive after a swap: its
+    docstore connection and deletion masks are freed at once, not at some later collection."""
+    store = Store.open(sample_settings.index_dir)
+    retriever = Retriever(store, embedder)
+    retriever.search("port deal", top_k=2)
+    gone = [weakref.ref(store), weakref.ref(retriever)]
+    collecting = gc.isenabled()
+    gc.disable()  # only reference counting may free them
+    try:
+        del store, retriever
+        assert [ref() for ref in gone] == [None, None]
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def test_the_model_chooses_among_candidates_and_its_reply_is_checked_against_them(
