@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import threading
 from dataclasses import dataclass
@@ -10,6 +9,7 @@ from pathlib import Path
 
 from indexer.embedding import Embedder
 from indexer.store import MANIFEST, Store
+from service.memory import release_freed_memory
 from service.retrieval import Retriever
 
 logger = logging.getLogger(__name__)
@@ -63,18 +63,3 @@ class StoreSnapshots:
         except FileNotFoundError:
             return None
         return (info.st_mtime_ns, info.st_ino)
-
-
-def release_freed_memory() -> None:
-    """Hand memory freed by earlier store versions back to the system (glibc only).
-
-    Each version loads its new segment and its docstore views in whichever thread asked
-    first; glibc keeps what the old one freed in that thread's arena, so without this a service
-    that publishes often grows by hundreds of MiB (measured with benchmarks/soak_http.py when
-    each version was loaded whole).
-    """
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
-        return  # not glibc: nothing to do
-    libc.malloc_trim(0)

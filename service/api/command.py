@@ -87,6 +87,9 @@ def register(sub: Any) -> None:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from service.memory import limit_malloc_arenas
+
+    limit_malloc_arenas()  # before the models load and the server's threads start
     import uvicorn
 
     from service.api.app import create_app
