@@ -6,7 +6,8 @@ uploading a new small article and deleting the one it uploaded (writes are one a
 an operator's client would send them), the others alternate searches and questions. Reports
 requests and errors per kind (503s apart: the service refusing work on purpose), search and
 ask p50 in the first and the last minute (latency drift), and the server's resident memory
-after warm-up and at the end (growth).
+after a warm-up of the same mix, each minute, and at the end (growth, and whether it levels
+off).
 
     .venv/bin/python benchmarks/soak_http.py --index-dir DIR [--backend extractive]
         [--seconds 600] [--concurrency 8]
@@ -82,6 +83,13 @@ def rss_kib(pid: int) -> int:
     raise RuntimeError(f"no VmRSS for process {pid}")
 
 
+async def sample_rss(pid: int, deadline: float, samples: list[int]) -> None:
+    """The server's resident memory once a window (a minute) until the deadline."""
+    while time.perf_counter() + WINDOW_S <= deadline:
+        await asyncio.sleep(WINDOW_S)
+        samples.append(rss_kib(pid))
+
+
 def article(n: int) -> bytes:
     """A small, unique article: every upload adds a document."""
     tag = uuid.uuid4().hex[:8]
@@ -143,18 +151,28 @@ async def reader(http: Connection, tally: Tally, deadline: float, qs: list[str],
             await send(tally, "ask", http.post_json("/v1/ask", {"question": question}))
 
 
+def mixed(
+    connections: list[Connection], tally: Tally, deadline: float, qs: list[str]
+) -> list[Coroutine[Any, Any, None]]:
+    """One writer on the first connection, readers on the others."""
+    jobs = [writer(connections[0], tally, deadline)]
+    jobs += [reader(c, tally, deadline, qs, i) for i, c in enumerate(connections[1:], start=1)]
+    return jobs
+
+
 async def soak(url: str, pid: int, args: argparse.Namespace) -> bool:
     qs = questions(args.questions)
     connections = [Connection(url, timeout_s=REQUEST_TIMEOUT_S) for _ in range(args.concurrency)]
-    warm = Tally()
-    await reader(connections[0], warm, time.perf_counter() + WARM_UP_S, qs, 0)
+    # The warm-up is the same mix as the soak, so the first upload's allocations (the indexing
+    # pipeline, the writer) are not counted as growth; before 2026-12-04 it only read.
+    await asyncio.gather(*mixed(connections, Tally(), time.perf_counter() + WARM_UP_S, qs))
     rss_before = rss_kib(pid)
     tally = Tally()
     deadline = tally.started + args.seconds
-
-    jobs = [writer(connections[0], tally, deadline)]
-    jobs += [reader(c, tally, deadline, qs, i) for i, c in enumerate(connections[1:], start=1)]
-    await asyncio.gather(*jobs)
+    samples: list[int] = []
+    await asyncio.gather(
+        *mixed(connections, tally, deadline, qs), sample_rss(pid, deadline, samples)
+    )
     rss_after = rss_kib(pid)
     for connection in connections:
         await connection.close()
@@ -174,6 +192,8 @@ async def soak(url: str, pid: int, args: argparse.Namespace) -> bool:
         print(f"  {error}", file=sys.stderr)
     print(f"server RSS after warm-up {rss_before / 1024:.0f} MiB, at the end "
           f"{rss_after / 1024:.0f} MiB ({growth:+.1f} %)")  # fmt: skip
+    # Growth that levels off is caches warming; growth at the same rate to the end is a leak.
+    print("server RSS each minute (MiB): " + ", ".join(f"{k / 1024:.0f}" for k in samples))
     return not tally.errors
 
 
