@@ -5,8 +5,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+if TYPE_CHECKING:
+    from indexer.embedding import Embedder
 
 # The model wraps every input in [CLS] ... [SEP]; those two tokens count against max_seq_length.
 SPECIAL_TOKENS = 2
@@ -53,6 +57,18 @@ class TokenChunker:
         self.count_tokens = functools.lru_cache(maxsize=COUNT_CACHE_SIZE)(count_tokens)
         self.limit = chunk_tokens
         self._splitter = _make_splitter(self.count_tokens, chunk_tokens, overlap_tokens)
+
+    @classmethod
+    def for_embedder(
+        cls, embedder: Embedder, *, chunk_tokens: int, overlap_tokens: int
+    ) -> TokenChunker:
+        """A chunker measuring chunks in `embedder`'s own tokens, within its input length."""
+        return cls(
+            embedder.count_tokens,
+            max_seq_length=embedder.max_seq_length,
+            chunk_tokens=chunk_tokens,
+            overlap_tokens=overlap_tokens,
+        )
 
     def split(self, document_id: str, text: str) -> list[Chunk]:
         """Chunks covering `text`, in order, each a verbatim slice of it."""

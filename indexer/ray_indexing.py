@@ -77,11 +77,8 @@ class FileWorker:
         self.embedder = SentenceTransformerEmbedder(
             recipe.model, batch_size=recipe.batch_size, cores=cores
         )
-        self.chunker = TokenChunker(
-            self.embedder.count_tokens,
-            max_seq_length=self.embedder.max_seq_length,
-            chunk_tokens=recipe.chunk_tokens,
-            overlap_tokens=recipe.overlap_tokens,
+        self.chunker = TokenChunker.for_embedder(
+            self.embedder, chunk_tokens=recipe.chunk_tokens, overlap_tokens=recipe.overlap_tokens
         )
 
     def prepare(self, batch: Batch) -> list[PreparedFile | Skipped]:
@@ -126,11 +123,6 @@ class RayIndexer:
     def __init__(self, ray: Any, pool: _WorkerPool) -> None:
         self._ray = ray
         self._pool = pool
-
-    @property
-    def workers(self) -> int:
-        """How many FileWorker actors prepare files."""
-        return self._pool.size
 
     def index_paths(
         self,

@@ -33,11 +33,8 @@ def embedder_for(settings: Settings) -> SentenceTransformerEmbedder:
 
 def chunker_for(settings: Settings, embedder: SentenceTransformerEmbedder) -> TokenChunker:
     """A chunker measuring chunks in the embedding model's own tokens."""
-    return TokenChunker(
-        embedder.count_tokens,
-        max_seq_length=embedder.max_seq_length,
-        chunk_tokens=settings.chunk_tokens,
-        overlap_tokens=settings.chunk_overlap_tokens,
+    return TokenChunker.for_embedder(
+        embedder, chunk_tokens=settings.chunk_tokens, overlap_tokens=settings.chunk_overlap_tokens
     )
 
 
