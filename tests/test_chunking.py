@@ -18,12 +18,7 @@ PARAGRAPH = (
 def make_chunker(
     embedder: SentenceTransformerEmbedder, chunk: int = 64, overlap: int = 24
 ) -> TokenChunker:
-    return TokenChunker(
-        embedder.count_tokens,
-        max_seq_length=embedder.max_seq_length,
-        chunk_tokens=chunk,
-        overlap_tokens=overlap,
-    )
+    return TokenChunker.for_embedder(embedder, chunk_tokens=chunk, overlap_tokens=overlap)
 
 
 def test_every_chunk_slices_back_to_its_text(embedder: SentenceTransformerEmbedder) -> None:

@@ -57,10 +57,7 @@ def test_prepared_files_written_in_order_make_the_local_pipelines_store(
     give the store that index_paths gives, duplicates and bad files included."""
     corpus = _corpus_with_twins(tmp_path / "corpus")
     shutil.copytree(TEST_DATA / "bad-files", corpus / "bad-files")
-    chunker = TokenChunker(
-        embedder.count_tokens, max_seq_length=embedder.max_seq_length, chunk_tokens=200,
-        overlap_tokens=48,
-    )  # fmt: skip
+    chunker = TokenChunker.for_embedder(embedder, chunk_tokens=200, overlap_tokens=48)
     with _writer(tmp_path / "local", embedder) as writer:
         local = index_paths([corpus], writer, embedder=embedder, chunker=chunker,
                             max_file_bytes=1 << 20)  # fmt: skip
