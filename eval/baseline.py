@@ -205,8 +205,11 @@ class LangChainRecipe:
         """The recipe's answer to `question` from its 4 chunks, in the service's Answer shape."""
         return dict(self.reply(question, RECIPE_K).answer)
 
-    def reply(self, question: str, k: int) -> SystemReply:
-        """The recipe's answer in the service's Answer shape; its top k chunks as the ranking."""
+    def reply(self, question: str, k: int, as_of: str | None = None) -> SystemReply:
+        """The recipe's answer in the service's Answer shape; its top k chunks as the ranking.
+
+        The stock recipe knows no dates, so `as_of` is not used.
+        """
         start = time.perf_counter()
         found = self._ready().search(question, max(k, RECIPE_K))
         retrieval_ms = _ms_since(start)

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from eval.runner import SystemReply
 from indexer.errors import DocumentNotFound
+from service import SearchFilters
 
 if TYPE_CHECKING:
     from service import Engine
@@ -29,10 +30,11 @@ class EngineSystem:
         self.engine.snapshots.current()
         self.engine.backend.check()
 
-    def reply(self, question: str, k: int) -> SystemReply:
+    def reply(self, question: str, k: int, as_of: str | None = None) -> SystemReply:
         """The engine's answer to `question` with `k` passages, and what scoring needs."""
-        answer: dict[str, Any] = self.engine.ask(question, top_k=k).to_json()
-        passages = self.engine.search(question, top_k=k)
+        filters = SearchFilters(as_of=as_of)
+        answer: dict[str, Any] = self.engine.ask(question, top_k=k, filters=filters).to_json()
+        passages = self.engine.search(question, top_k=k, filters=filters)
         cited = dict.fromkeys(str(c["document_id"]) for c in answer["citations"])
         texts = {document_id: self._text(document_id) for document_id in cited}
         return SystemReply(

@@ -12,7 +12,9 @@ A gold file is JSON lines, one question per line (blank lines are skipped):
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from indexer.errors import FootnoteError
@@ -49,6 +51,9 @@ class GoldQuestion:
     answers: tuple[str, ...]
     sources: tuple[str, ...]
     type: str
+    # The day the question was asked (ISO), when the gold set says: "this week" is the week
+    # before it. The system under evaluation is told it.
+    date: str | None = None
 
     @property
     def answerable(self) -> bool:
@@ -101,9 +106,10 @@ def parse_gold_line(line: str) -> tuple[GoldQuestion | None, list[str]]:
     answers = _string_list(record, "answers", problems)
     sources = _string_list(record, "sources", problems)
     kind = _question_type(record, answers, problems)
+    asked_on = _asked_on(record, problems)
     if problems or qid is None or question is None or answers is None or sources is None:
         return None, problems
-    return GoldQuestion(qid, question, answers, sources, kind), []
+    return GoldQuestion(qid, question, answers, sources, kind, asked_on), []
 
 
 def _read_text(path: Path) -> str:
@@ -157,6 +163,23 @@ def _string_list(
         else:
             items.append(item.strip())
     return tuple(items) if len(items) == len(value) else None
+
+
+def _asked_on(record: dict[str, object], problems: list[str]) -> str | None:
+    # RealTime QA writes "2024/01/05"; the ISO form is accepted too.
+    value = record.get("date")
+    if value is None:
+        return None
+    if isinstance(value, str) and _DAY.fullmatch(value):
+        try:
+            return date.fromisoformat(value.replace("/", "-")).isoformat()
+        except ValueError:
+            pass  # the shape of a day, not a real one ("2024/02/30")
+    problems.append(f"'date' must be a day as YYYY-MM-DD or YYYY/MM/DD, not {value!r}")
+    return None
+
+
+_DAY = re.compile(r"\d{4}([-/])\d{2}\1\d{2}")
 
 
 def _question_type(

@@ -47,12 +47,17 @@ class HttpSystem:
         """One search: proves the service is up, accepts the key and has a store."""
         self._client.call("GET", "/v1/search", params={"q": CHECK_QUERY, "k": 1})
 
-    def reply(self, question: str, k: int) -> SystemReply:
+    def reply(self, question: str, k: int, as_of: str | None = None) -> SystemReply:
         """The service's answer to `question` with `k` passages, and what scoring needs."""
-        answer = self._client.call("POST", "/v1/ask", json={"question": question, "top_k": k})
+        body: dict[str, Any] = {"question": question, "top_k": k}
+        params: dict[str, Any] = {"q": question, "k": k}
+        if as_of is not None:
+            body["filters"] = {"as_of": as_of}
+            params["as_of"] = as_of
+        answer = self._client.call("POST", "/v1/ask", json=body)
         if not isinstance(answer.get("citations"), list):
             raise _wrong_version(f"the answer from {self.url} has no citations list")
-        found = self._client.call("GET", "/v1/search", params={"q": question, "k": k})
+        found = self._client.call("GET", "/v1/search", params=params)
         cited = dict.fromkeys(str(c.get("document_id", "")) for c in answer["citations"])
         texts = {document_id: self._text(document_id) for document_id in cited}
         return SystemReply(

@@ -49,8 +49,11 @@ class AnswerSystem(Protocol):
         """Raise a FootnoteError if the system cannot answer now (before any question runs)."""
         ...
 
-    def reply(self, question: str, k: int) -> SystemReply:
-        """Answer `question` using (and reporting) the top `k` retrieved passages."""
+    def reply(self, question: str, k: int, as_of: str | None = None) -> SystemReply:
+        """Answer `question` using (and reporting) the top `k` retrieved passages.
+
+        `as_of`: the day the question is asked (ISO), when the gold set gives one.
+        """
         ...
 
     def close(self) -> None:
@@ -91,7 +94,7 @@ def run_eval(
     system.check()
     results: list[QuestionResult] = []
     for done, gold in enumerate(questions, start=1):
-        reply = system.reply(gold.question, k)
+        reply = system.reply(gold.question, k, as_of=gold.date)
         results.append(
             score_question(gold, reply.answer, reply.retrieved_sources, reply.articles, k)
         )

@@ -237,6 +237,13 @@ def _filter_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--source", dest="sources", action="append", default=[], help="only this file or outlet"
     )
+    parser.add_argument(
+        "--as-of",
+        dest="as_of",
+        type=_date,
+        help="the day the question is asked, YYYY-MM-DD (default today): that week's articles "
+        "rank higher",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON")
 
 
@@ -253,7 +260,9 @@ def _date(value: str) -> str:
 def _filters(args: argparse.Namespace) -> SearchFilters:
     from service.retrieval import SearchFilters
 
-    return SearchFilters(args.published_from, args.published_to, tuple(args.sources))
+    return SearchFilters(
+        args.published_from, args.published_to, tuple(args.sources), as_of=args.as_of
+    )
 
 
 def _register_search(sub: Any) -> None:

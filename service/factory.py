@@ -43,6 +43,7 @@ def engine_for(settings: Settings, backend: Backend | None = None) -> Engine:
         embedder,
         max_top_k=settings.max_top_k,
         max_per_document=settings.max_chunks_per_document,
+        recent_days=settings.recent_days,
     )
     limits = EngineLimits(
         top_k=settings.top_k,

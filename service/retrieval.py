@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 import numpy as np
 
@@ -16,6 +17,7 @@ from indexer.store import Store, StoredChunk
 from service.batching import Batcher
 from service.errors import InvalidRequest
 from service.passages import Passage
+from service.settings import RECENT_DAYS
 from service.terms import index_terms
 
 # Reciprocal rank fusion constant from Cormack et al. (2009); damps the top ranks' weight.
@@ -28,20 +30,37 @@ MIN_FETCH = 10
 # Concurrent unfiltered searches share one embedding call and one pass over the FAISS index,
 # at most this many at a time (see service/batching.py; an idle service batches nothing).
 DENSE_BATCH = 8
+# Articles published in the RECENT_DAYS up to the question's date rank higher: news questions
+# ask about "this week" (RealTime QA's are asked on a date, about the week before it). The
+# recent articles are ranked again on their own and fused as two more rankings of this weight.
+RECENT_WEIGHT = 0.5
 
 
 @dataclass(frozen=True)
 class SearchFilters:
-    """Restrictions on which documents may be returned."""
+    """Restrictions on which documents may be returned, and the date the question is asked on.
+
+    `as_of` (ISO date) is a preference, not a restriction: articles published in the
+    `RECENT_DAYS` up to it rank higher, older ones still count. None means today.
+    """
 
     published_from: str | None = None
     published_to: str | None = None
     sources: tuple[str, ...] = ()
+    as_of: str | None = field(default=None, kw_only=True)
 
     @property
     def active(self) -> bool:
         """Whether any restriction is set."""
         return bool(self.published_from or self.published_to or self.sources)
+
+
+def recent_range(as_of: str | None, days: int) -> tuple[str, str] | None:
+    """The ISO dates (inclusive) of the `days` before `as_of` (None: today), or None if 0."""
+    if days <= 0:
+        return None
+    end = date.fromisoformat(as_of) if as_of else date.today()
+    return (end - timedelta(days=days)).isoformat(), end.isoformat()
 
 
 class Retriever:
@@ -54,6 +73,7 @@ class Retriever:
         *,
         max_top_k: int = 50,
         max_per_document: int = 3,
+        recent_days: int = RECENT_DAYS,
     ) -> None:
         if max_top_k < 1 or max_per_document < 1:
             raise ValueError("max_top_k and max_per_document must be at least 1")
@@ -61,6 +81,7 @@ class Retriever:
         self.embedder = embedder
         self.max_top_k = max_top_k
         self.max_per_document = max_per_document
+        self.recent_days = recent_days
         # Not a bound method: a Retriever referenced from its own Batcher would be freed only
         # by the cyclic collector, so each replaced store version (its docstore connection,
         # page caches and deletion masks) outlived its swap by minutes in a busy service.
@@ -94,9 +115,26 @@ class Retriever:
             if not len(allowed) and filters.sources:
                 self._check_sources_exist(filters.sources)
         pool = max(MIN_CANDIDATES, top_k * CANDIDATES_PER_RESULT)
-        dense = self.dense_ranking(query, pool, allowed, query_vector)
-        lexical = self.lexical_ranking(query, pool, allowed)
+        recent = self._recent_ids(filters, allowed)
+        if len(recent) and query_vector is None:
+            query_vector = self.embedder.embed([query])[0]  # once, for both dense rankings
+        dense = [(1.0, self.dense_ranking(query, pool, allowed, query_vector))]
+        lexical = [(1.0, self.lexical_ranking(query, pool, allowed))]
+        if len(recent):
+            dense.append((RECENT_WEIGHT, self.dense_ranking(query, pool, recent, query_vector)))
+            lexical.append((RECENT_WEIGHT, self.lexical_ranking(query, pool, recent)))
         return self._fuse(dense, lexical, top_k)
+
+    def _recent_ids(self, filters: SearchFilters, allowed: np.ndarray | None) -> np.ndarray:
+        """Chunks of articles published in the days up to `filters.as_of` (and allowed)."""
+        window = recent_range(filters.as_of, self.recent_days)
+        if window is None:
+            return np.empty(0, dtype=np.int64)
+        start, end = window
+        recent = self.store.chunk_ids_where(published_from=start, published_to=end)
+        if allowed is not None:
+            recent = np.intersect1d(recent, allowed)
+        return recent
 
     def _check_sources_exist(self, sources: Sequence[str]) -> None:
         # "The articles don't say" would be false when the filter names no article at all.
@@ -128,17 +166,16 @@ class Retriever:
         return self.store.lexical_search(index_terms(query), k, only_ids=allowed)
 
     def _fuse(
-        self,
-        dense: Sequence[tuple[int, float]],
-        lexical: Sequence[tuple[int, float]],
-        top_k: int,
+        self, dense: Sequence[_Weighted], lexical: Sequence[_Weighted], top_k: int
     ) -> list[Passage]:
         fused: dict[int, float] = {}
-        for ranking in (dense, lexical):
+        for weight, ranking in (*dense, *lexical):
             for rank, (chunk_id, _) in enumerate(ranking, start=1):
-                fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank)
+                fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (RRF_K + rank)
         order = sorted(fused, key=lambda cid: fused[cid], reverse=True)
-        dense_scores, lexical_scores = dict(dense), dict(lexical)
+        # A chunk's cosine or BM25 score is the same in every ranking it appears in.
+        dense_scores = {cid: score for _, ranking in dense for cid, score in ranking}
+        lexical_scores = {cid: score for _, ranking in lexical for cid, score in ranking}
         per_document: dict[str, int] = {}
         passages: list[Passage] = []
         # Chunks are read from the docstore a page at a time: the per-document cap rarely
@@ -159,6 +196,10 @@ class Retriever:
                 if len(passages) == top_k:
                     return passages
         return passages
+
+
+# A ranking of (chunk id, score) pairs, best first, and its weight in the fusion.
+_Weighted = tuple[float, Sequence[tuple[int, float]]]
 
 
 @dataclass(frozen=True)

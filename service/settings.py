@@ -13,6 +13,8 @@ LLMName = Literal["llamacpp", "ollama", "extractive"]
 
 # all-MiniLM-L6-v2 was trained on inputs of up to 256 word pieces; longer chunks are truncated.
 DEFAULT_CHUNK_TOKENS = 160
+# News questions ask about "this week": the articles of the week up to the question's date.
+RECENT_DAYS = 7
 
 
 class Settings(BaseSettings):
@@ -53,6 +55,14 @@ class Settings(BaseSettings):
     max_top_k: int = Field(50, ge=1, le=200, description="Upper bound a request may ask for.")
     max_chunks_per_document: int = Field(
         3, ge=1, description="Cap on passages from one document, for diversity across articles."
+    )
+    recent_days: int = Field(
+        RECENT_DAYS,
+        ge=0,
+        description=(
+            "Articles published this many days before the question's date (as_of, default "
+            "today) or on it rank higher; 0 turns the preference off."
+        ),
     )
 
     # --- answering ----------------------------------------------------------------------

@@ -11,6 +11,7 @@ from indexer.embedding import Embedder
 from indexer.store import MANIFEST, Store
 from service.memory import release_freed_memory
 from service.retrieval import Retriever
+from service.settings import RECENT_DAYS
 
 logger = logging.getLogger(__name__)
 
@@ -27,12 +28,19 @@ class StoreSnapshots:
     """Hands out the latest Snapshot; a new version is loaded once, on first use after publish."""
 
     def __init__(
-        self, index_dir: Path, embedder: Embedder, *, max_top_k: int, max_per_document: int
+        self,
+        index_dir: Path,
+        embedder: Embedder,
+        *,
+        max_top_k: int,
+        max_per_document: int,
+        recent_days: int = RECENT_DAYS,
     ) -> None:
         self.index_dir = index_dir
         self.embedder = embedder
         self.max_top_k = max_top_k
         self.max_per_document = max_per_document
+        self.recent_days = recent_days
         self._lock = threading.Lock()
         self._current: Snapshot | None = None
         self._stamp: tuple[int, int] | None = None
@@ -51,6 +59,7 @@ class StoreSnapshots:
                         self.embedder,
                         max_top_k=self.max_top_k,
                         max_per_document=self.max_per_document,
+                        recent_days=self.recent_days,
                     )
                     self._current = Snapshot(store, retriever)
                     release_freed_memory()

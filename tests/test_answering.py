@@ -103,6 +103,40 @@ def test_date_filter_keeps_passages_inside_the_range(extractive_engine: Engine) 
     assert passages and all(p.published and p.published >= "2024-01-01" for p in passages)
 
 
+def test_articles_of_the_week_before_the_question_date_rank_higher(
+    extractive_engine: Engine,
+) -> None:
+    # The 2023 deal and its 2024 cancellation both match; the day asked on decides which leads.
+    query = "Veldria North Quay terminal concession Sarvek"
+
+    def sources(as_of: str | None) -> list[str]:
+        found = extractive_engine.search(query, top_k=5, filters=SearchFilters(as_of=as_of))
+        return [p.source for p in found]
+
+    in_2023, in_2024 = sources("2023-03-12"), sources("2024-02-18")
+    assert in_2023[0] == "2023-veldria-port-deal.txt"
+    assert in_2024[0] == "2024-port-selvane-deal-cancelled.md"
+    # A preference, not a filter: the other article is still found.
+    assert "2024-port-selvane-deal-cancelled.md" in in_2023
+    assert "2023-veldria-port-deal.txt" in in_2024
+    # A day with no article in the week before it changes nothing (today, for these articles).
+    assert sources("2031-01-01") == sources(None)
+
+
+def test_evidence_from_the_week_asked_about_ranks_first(extractive_engine: Engine) -> None:
+    # The same passages; the week the question is asked in decides which article's sentence
+    # leads the evidence (and so the answer), not only which passages are retrieved.
+    question = "What happened to the North Quay terminal concession?"
+    passages = extractive_engine.search(question, top_k=10)
+    embedder = extractive_engine.embedder
+    then = rank_evidence(question, passages, embedder, recent=("2023-03-05", "2023-03-12"))
+    now = rank_evidence(question, passages, embedder, recent=("2024-02-11", "2024-02-18"))
+    assert then[0].passage.source == "2023-veldria-port-deal.txt"
+    assert now[0].passage.source == "2024-port-selvane-deal-cancelled.md"
+    # A preference: sentences of the other article are still ranked.
+    assert "2024-port-selvane-deal-cancelled.md" in {e.passage.source for e in then}
+
+
 def test_names_are_found_by_lexical_search_even_when_embeddings_blur_them(
     extractive_engine: Engine,
 ) -> None:

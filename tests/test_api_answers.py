@@ -188,6 +188,22 @@ def test_search_filters_by_date_and_repeated_source(http: httpx.Client) -> None:
     assert {p["source"] for p in found.json()["passages"]} == set(sources)
 
 
+def test_the_day_asked_on_puts_that_week_first_in_search_and_ask(http: httpx.Client) -> None:
+    query = "Veldria North Quay terminal concession Sarvek"
+    for as_of, source in (
+        ("2023-03-12", "2023-veldria-port-deal.txt"),
+        ("2024-02-18", "2024-port-selvane-deal-cancelled.md"),
+    ):
+        found = http.get("/v1/search", params={"q": query, "k": 5, "as_of": as_of}).json()
+        assert found["passages"][0]["source"] == source
+        body = {"question": query + "?", "top_k": 5, "filters": {"as_of": as_of}}
+        answer = http.post("/v1/ask", json=body).json()
+        cited = [c["source"] for c in answer["citations"]] + [
+            p["source"] for p in answer["related"]
+        ]
+        assert source in cited
+
+
 def test_documents_are_listed_in_pages(http: httpx.Client) -> None:
     everything = http.get("/v1/documents").json()
     assert everything["total"] == len(everything["documents"]) == 9

@@ -60,6 +60,7 @@ def test_malformed_json_is_400(http: httpx.Client) -> None:
         {"question": LOOR_QUESTION, "filters": {"published_from": "2024-02-30"}},
         {"question": LOOR_QUESTION, "filters": {"published_from": "yesterday"}},
         {"question": LOOR_QUESTION, "filters": {"sources": "a.txt"}},
+        {"question": LOOR_QUESTION, "filters": {"as_of": "2024/02/18"}},
         {
             "question": LOOR_QUESTION,
             "filters": {"published_from": "2024-05-01", "published_to": "2024-01-01"},
@@ -71,7 +72,7 @@ def test_malformed_json_is_400(http: httpx.Client) -> None:
     ids=[
         "empty", "blank", "too-long", "not-a-string", "top-k-word", "top-k-zero",
         "top-k-over-max", "stream-list", "unknown-field", "no-such-day", "not-a-date",
-        "sources-string", "reversed-dates", "no-question", "not-an-object", "top-k-true",
+        "sources-string", "as-of-slashes", "reversed-dates", "no-question", "not-an-object", "top-k-true",
     ],
 )  # fmt: skip
 def test_invalid_questions_are_422(http: httpx.Client, payload: object) -> None:
@@ -115,8 +116,19 @@ def test_invalid_chats_are_422(http: httpx.Client, messages: object) -> None:
         {"q": "Sarvek", "from": "2024-1-1"},
         {"q": "Sarvek", "to": "2024-02-30"},
         {"q": "Sarvek", "from": "2024-06-01", "to": "2024-01-01"},
+        {"q": "Sarvek", "as_of": "2024-02-30"},
     ],
-    ids=["no-q", "empty-q", "k-zero", "k-over-max", "k-word", "short-date", "no-such-day", "rev"],
+    ids=[
+        "no-q",
+        "empty-q",
+        "k-zero",
+        "k-over-max",
+        "k-word",
+        "short-date",
+        "no-such-day",
+        "rev",
+        "as-of-no-such-day",
+    ],  # fmt: skip
 )
 def test_invalid_searches_are_422(http: httpx.Client, params: dict[str, object]) -> None:
     assert_problem(http.get("/v1/search", params=params), 422)  # type: ignore[arg-type]

@@ -35,6 +35,21 @@ def test_a_date_that_is_not_iso_is_refused_as_the_api_refuses_it(
     assert result.returncode == 2 and "2024-02-30" in result.stderr
 
 
+def test_as_of_puts_the_week_asked_about_first(sample_settings: Settings) -> None:
+    index_dir = str(sample_settings.index_dir)
+    query = "Veldria North Quay terminal concession Sarvek"
+    for as_of, source in (
+        ("2023-03-12", "2023-veldria-port-deal.txt"),
+        ("2024-02-18", "2024-port-selvane-deal-cancelled.md"),
+    ):
+        result = footnote("search", query, "--as-of", as_of, "--json", "--index-dir", index_dir)
+        assert json.loads(result.stdout)["passages"][0]["source"] == source
+    refused = footnote(
+        "search", query, "--as-of", "2024/02/18", "--index-dir", index_dir, check=False
+    )
+    assert refused.returncode == 2 and "2024/02/18" in refused.stderr
+
+
 def test_indexing_a_path_that_does_not_exist_fails_and_creates_nothing(tmp_path: Path) -> None:
     store = tmp_path / "store"
     result = footnote("index", "does-not-exist.txt", "--index-dir", str(store), check=False)

@@ -56,6 +56,28 @@ def test_a_missing_type_defaults_from_whether_there_are_answers(tmp_path: Path) 
     ]
 
 
+def test_the_day_a_question_was_asked_is_read_as_an_iso_date(tmp_path: Path) -> None:
+    path = write_lines(
+        tmp_path,
+        record(id="a", date="2024/01/05"),
+        record(id="b", date="2024-02-29"),
+        record(id="c"),
+    )
+    assert [q.date for q in load_gold(path)] == ["2024-01-05", "2024-02-29", None]
+
+
+def test_a_date_that_is_no_day_is_named(tmp_path: Path) -> None:
+    path = write_lines(
+        tmp_path,
+        record(id="a", date="2023/02/29"),
+        record(id="b", date="last week"),
+        record(id="c", date=5),
+    )
+    found = problems_of(path)
+    assert [p.line for p in found] == [1, 2, 3]
+    assert all("'date' must be a day" in p.message for p in found)
+
+
 def test_invalid_json_is_reported_with_its_line_number(tmp_path: Path) -> None:
     path = write_lines(tmp_path, record(id="q1"), '{"id": "q2", "question": ')
     assert problems_of(path) == (GoldProblem(2, "invalid JSON (Expecting value at column 26)"),)
@@ -174,15 +196,15 @@ def test_the_shipped_gold_sets_load_without_problems() -> None:
         assert all(q.answerable == (q.type != "unanswerable") for q in questions), path
 
 
-def test_fields_beyond_the_gold_format_such_as_a_date_or_note_are_ignored(tmp_path: Path) -> None:
+def test_fields_beyond_the_gold_format_such_as_a_note_are_ignored(tmp_path: Path) -> None:
     path = write_lines(
         tmp_path,
         record(date="2024/01/05"),
         record(id="q2", answers=[], date="2024-06-13", note="its articles are not in this corpus"),
     )
     assert load_gold(path) == [
-        GoldQuestion("q1", "Who?", ("X",), (), "single"),
-        GoldQuestion("q2", "Who?", (), (), "unanswerable"),
+        GoldQuestion("q1", "Who?", ("X",), (), "single", "2024-01-05"),
+        GoldQuestion("q2", "Who?", (), (), "unanswerable", "2024-06-13"),
     ]
 
 

@@ -268,6 +268,34 @@ def test_the_engine_system_ranks_by_search_and_fetches_every_cited_article(
     assert all(citation_valid(c, reply.articles[c["document_id"]]) for c in citations)
 
 
+WEEKS = (
+    ("2023-03-12", "2023-veldria-port-deal.txt"),
+    ("2024-02-18", "2024-port-selvane-deal-cancelled.md"),
+)
+WEEK_QUESTION = "What happened to the Veldria North Quay terminal concession with Sarvek?"
+
+
+def test_the_engine_system_asks_on_the_gold_question_date(sample_settings: Settings) -> None:
+    from service import backend_for, engine_for
+
+    extractive = sample_settings.model_copy(update={"llm": "extractive"})
+    system = EngineSystem(engine_for(extractive, backend_for(extractive)))
+    for as_of, source in WEEKS:
+        assert system.reply(WEEK_QUESTION, 5, as_of=as_of).retrieved_sources[0] == source
+
+
+def test_the_http_system_asks_on_the_gold_question_date(service_url: str) -> None:
+    system = HttpSystem(service_url, api_key=API_KEY)
+    try:
+        for as_of, source in WEEKS:
+            reply = system.reply(WEEK_QUESTION, 5, as_of=as_of)
+            assert reply.retrieved_sources[0] == source
+            cited = [c["source"] for c in reply.answer["citations"]]
+            assert source in cited
+    finally:
+        system.close()
+
+
 def test_an_unreachable_service_fails_the_check_with_a_hint() -> None:
     with socket.socket() as probe:  # a port that was free a moment ago and has no listener
         probe.bind(("127.0.0.1", 0))

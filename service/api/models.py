@@ -34,6 +34,12 @@ class _Request(BaseModel):
 
 
 # --- requests ---------------------------------------------------------------------------------
+AS_OF_DESCRIPTION = (
+    "The date the question is asked on (YYYY-MM-DD; default today): articles published in the "
+    "week up to it rank higher, as 'this week' means."
+)
+
+
 class FiltersRequest(_Request):
     """Restrictions on which articles may be used."""
 
@@ -48,21 +54,28 @@ class FiltersRequest(_Request):
         max_length=MAX_SOURCES,
         description="Only these sources: a file name as indexed, a folder prefix, or an outlet.",
     )
+    as_of: IsoDate | None = Field(
+        None, description=AS_OF_DESCRIPTION + " Not a restriction: older articles still count."
+    )
 
     def to_filters(self) -> SearchFilters:
         """The engine's filter object."""
-        return search_filters(self.published_from, self.published_to, self.sources)
+        return search_filters(self.published_from, self.published_to, self.sources, self.as_of)
 
 
 def search_filters(
-    published_from: str | None, published_to: str | None, sources: list[str]
+    published_from: str | None,
+    published_to: str | None,
+    sources: list[str],
+    as_of: str | None = None,
 ) -> SearchFilters:
     """SearchFilters from request values; a reversed date range is refused."""
     if published_from and published_to and published_from > published_to:
         raise InvalidRequest(
             f"published_from {published_from} is after published_to {published_to}; swap them"
         )
-    return SearchFilters(published_from, published_to, tuple(s for s in sources if s.strip()))
+    kept = tuple(s for s in sources if s.strip())
+    return SearchFilters(published_from, published_to, kept, as_of=as_of)
 
 
 class AskRequest(_Request):

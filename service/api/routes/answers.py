@@ -114,5 +114,4 @@ async def _respond(
 def _filters(filters: FiltersRequest | None) -> SearchFilters | None:
     if filters is None:
         return None
-    converted = filters.to_filters()
-    return converted if converted.active else None
+    return filters.to_filters()

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query
 
 from service.api.deps import RuntimeDep
 from service.api.models import (
+    AS_OF_DESCRIPTION,
     IsoDate,
     PassageResponse,
     SearchResponse,
@@ -46,16 +47,15 @@ async def search(
         list[str] | None,
         Query(description="Only this source (file name, folder prefix or outlet); repeatable."),
     ] = None,
+    as_of: Annotated[IsoDate | None, Query(description=AS_OF_DESCRIPTION)] = None,
 ) -> SearchResponse:
     """Hybrid (dense + BM25) retrieval over the current store version."""
-    filters = search_filters(published_from, published_to, source or [])
+    filters = search_filters(published_from, published_to, source or [], as_of)
     engine = runtime.engine
     started = time.perf_counter()
     # Retrieval runs in the default thread pool, apart from question threads that may be
     # waiting for a generation slot, so searches stay fast while the LLM is busy.
-    passages = await anyio.to_thread.run_sync(
-        lambda: engine.search(q, top_k=k, filters=filters if filters.active else None)
-    )
+    passages = await anyio.to_thread.run_sync(lambda: engine.search(q, top_k=k, filters=filters))
     runtime.metrics.retrieval_seconds.observe(time.perf_counter() - started)
     return SearchResponse(
         query=q, passages=[PassageResponse.model_validate(asdict(p)) for p in passages]
