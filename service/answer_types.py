@@ -58,6 +58,13 @@ def expected_answer_type(question: str) -> str | None:
     q = LEADING_CLAUSE.sub("", question).lower()
     if re.search(r"\bhow old\b|\bwhat age\b|\bat what age\b", q):
         return "age"
+    # "What is the minimum age for users?": an age limit, written as a bare number ("13").
+    # Lowercase words only between "the" and "age": "What is the Stone Age?" is no limit.
+    unfolded = LEADING_CLAUSE.sub("", question)
+    if re.search(
+        r"\b[Ww](hat|hich) (is|was|will be|could [a-z]+ be) the ([a-z]+ ){0,2}age\b", unfolded
+    ):
+        return "number"
     if re.search(
         r"\bhow (many|much|long|far)\b"
         r"|\b(what|which) (percentage|number|amount|level|rate|share|sum|figure|price)\b"

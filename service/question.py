@@ -75,6 +75,9 @@ class QuestionProfile:
     metadata: str | None
     # The question word that sets the answer's kind ("who", "where", "which", "how"...).
     wh: str | None
+    # The words counted in "how many electoral votes ...", normalized: "270 electoral votes"
+    # answers, not "270". Empty when the question counts nothing.
+    counted: tuple[str, ...] = ()
 
 
 def profile_question(text: str) -> QuestionProfile:
@@ -96,7 +99,24 @@ def profile_question(text: str) -> QuestionProfile:
         place=place_kind(target),
         metadata=_metadata_asked(text),
         wh=_question_word(text),
+        counted=_counted_noun(text),
     )
+
+
+_HOW_MANY = re.compile(r"\bhow many ([a-z]+)(?: ([a-z]+))?", re.IGNORECASE)
+
+
+def _counted_noun(text: str) -> tuple[str, ...]:
+    match = _HOW_MANY.search(text)
+    if match is None:
+        return ()
+    counted: list[str] = []
+    for word in (w for w in match.groups() if w):
+        lowered = word.lower()
+        if lowered in STOPWORDS or lowered in _NOT_A_TARGET or lowered in _IRREGULAR_PAST:
+            break  # "how many people were ...", "how many did ..."
+        counted.append(normalize_word(lowered))
+    return tuple(counted)
 
 
 _WH = re.compile(r"\b(who|whom|whose|where|when|which|what|how|why)\b", re.IGNORECASE)

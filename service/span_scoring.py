@@ -95,10 +95,31 @@ def rank_candidates(
     best: dict[str, SpanCandidate] = {}
     for candidate in candidate_spans(profile, ranked):
         scored = score_span(profile, candidate, about, weights)
+        if scored is not None:
+            scored = with_counted_noun(scored, profile)
         key = candidate.text.lower()
         if scored is not None and (key not in best or scored.score > best[key].score):
             best[key] = scored
     return sorted(best.values(), key=lambda c: c.score, reverse=True)
+
+
+def with_counted_noun(candidate: SpanCandidate, profile: QuestionProfile) -> SpanCandidate:
+    """A number followed by the words the question counts, with them: "270 electoral votes"
+    for "how many electoral votes", as the article writes it. Scored as the bare number."""
+    if candidate.kind != "number" or not profile.counted:
+        return candidate
+    evidence = candidate.evidence
+    rest = evidence.text[candidate.end - evidence.start :]
+    end, previous = 0, 0
+    for token, counted in zip(tokens_of(rest), profile.counted, strict=False):
+        if rest[previous : token.start].strip() or token.norm != counted:
+            break
+        end = previous = token.end
+    if end == 0:
+        return candidate
+    start = candidate.start - evidence.start
+    text = evidence.text[start : candidate.end - evidence.start + end]
+    return replace(candidate, text=text, end=candidate.end + end)
 
 
 def score_span(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.answer_types import has_answer_type
+from service.answer_types import expected_answer_type, has_answer_type
 
 HOW_MANY = "How many troops are still in Afghanistan?"
 
@@ -55,3 +55,19 @@ def test_when_takes_a_year_or_a_month() -> None:
     assert has_answer_type("A tender will open in September.", question, "date")
     assert has_answer_type("A tender will open in 2025.", question, "date")
     assert not has_answer_type("A tender will open soon.", question, "date")
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("What is the minimum age for users on TikTok?", "number"),
+        ("What could soon be the minimum age for social media users in Australia?", "number"),
+        ("What is the traditional retirement age in the US?", "number"),
+        ("What age group was hit hardest?", "age"),
+        ("How old is Quincy Wilson?", "age"),
+        ("What is the Stone Age?", None),
+    ],
+)
+def test_an_age_limit_is_asked_as_a_number(question: str, kind: str | None) -> None:
+    # "13", not "13-year-old": a limit is written as a bare number.
+    assert expected_answer_type(question) == kind

@@ -72,7 +72,8 @@ def test_malformed_json_is_400(http: httpx.Client) -> None:
     ids=[
         "empty", "blank", "too-long", "not-a-string", "top-k-word", "top-k-zero",
         "top-k-over-max", "stream-list", "unknown-field", "no-such-day", "not-a-date",
-        "sources-string", "as-of-slashes", "reversed-dates", "no-question", "not-an-object", "top-k-true",
+        "sources-string", "as-of-slashes", "reversed-dates", "no-question", "not-an-object",
+        "top-k-true",
     ],
 )  # fmt: skip
 def test_invalid_questions_are_422(http: httpx.Client, payload: object) -> None:

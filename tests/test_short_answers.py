@@ -141,8 +141,21 @@ def test_a_how_many_question_is_answered_by_a_count_not_a_year(
     _, candidates = ranked_for(
         "How many union workers at Boeing are on strike?", passages, embedder
     )
-    assert candidates[0].text == "33,000"
+    # The count with the words the question counts, as the article writes them.
+    assert candidates[0].text == "33,000 union workers"
     assert all(c.text != "2024" for c in candidates)
+
+
+def test_a_count_keeps_only_the_words_the_question_counts(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    text = "The festival has been celebrated for 50 years, drawing 20,000 visitors to Wilmington."
+    article = passage(text)
+    _, years = ranked_for("How many years has the festival been celebrated?", [article], embedder)
+    assert years[0].text == "50 years"
+    assert text[years[0].start - article.start : years[0].end - article.start] == "50 years"
+    _, visitors = ranked_for("How many people did the festival draw?", [article], embedder)
+    assert visitors[0].text == "20,000"  # "visitors" is not the word the question counts
 
 
 def test_a_reply_is_matched_to_a_candidate_or_to_its_own_span_or_refused(
