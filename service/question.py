@@ -78,6 +78,11 @@ class QuestionProfile:
     # The words counted in "how many electoral votes ...", normalized: "270 electoral votes"
     # answers, not "270". Empty when the question counts nothing.
     counted: tuple[str, ...] = ()
+    # The question's words on either side of the asked-for slot: "banning the sale of what"
+    # has "sale" before it, "Who beat Luke Littler" has "beat" after it. An answer stands in
+    # the same place in its sentence ("sale of dog meat", "Luke Humphries beat ...").
+    slot_before: frozenset[str] = frozenset()
+    slot_after: frozenset[str] = frozenset()
 
 
 def profile_question(text: str) -> QuestionProfile:
@@ -100,7 +105,39 @@ def profile_question(text: str) -> QuestionProfile:
         metadata=_metadata_asked(text),
         wh=_question_word(text),
         counted=_counted_noun(text),
+        **_slot_neighbours(text, target),
     )
+
+
+# "which country did Moscow plan to ...": the subject follows, so the answer is the object of
+# a verb far from it; only a question about the subject has a slot with a verb after it.
+_INVERTING = frozenset("did do does will would can could should has have had may might".split())  # noqa: SIM905
+_WH_WORDS = frozenset({"what", "which", "who", "whom", "whose", "where", "when"})
+_CLAUSE_END = re.compile(r"[,;:.!?]\s*$")
+
+
+def _slot_neighbours(text: str, target: str | None) -> dict[str, frozenset[str]]:
+    """The nearest content word before the slot (in its clause) and the first after it."""
+    unfolded = _LEADING_CLAUSE.sub("", text)
+    found = re.search(r"\b(what|which|whom|whose|who|where|when)\b", unfolded, re.IGNORECASE)
+    if found is None:
+        return {}
+    tokens = words(unfolded[found.end() :])
+    lowered = [w.lower() for w in tokens]
+    before: list[str] = []
+    if not _CLAUSE_END.search(unfolded[: found.start()]):
+        before = [w.lower() for w in words(unfolded[: found.start()])]
+        before = [w for w in before if w not in STOPWORDS][-1:]
+    # "which US government department ...": the kind of thing asked is part of the slot.
+    named = [j for j in range(min(4, len(tokens))) if normalize_word(lowered[j]) == target]
+    rest = lowered[named[0] + 1 :] if named else lowered
+    after: list[str] = []
+    if rest and rest[0] not in _INVERTING:
+        after = [w for w in rest if w not in STOPWORDS and w not in _NOT_A_TARGET][:1]
+    return {
+        "slot_before": frozenset(normalize_word(w) for w in before),
+        "slot_after": frozenset(normalize_word(w) for w in after),
+    }
 
 
 _HOW_MANY = re.compile(r"\bhow many ([a-z]+)(?: ([a-z]+))?", re.IGNORECASE)

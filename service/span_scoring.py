@@ -62,6 +62,7 @@ FEATURES = (
     "agreement",  # further articles stating it in a sentence about the question
     "question_overlap",  # share of its words that the question has
     "long_span",  # tokens past MAX_SPAN_TOKENS
+    "slot",  # the question's words beside the slot stand beside it too ("sale of X")
 )
 # Fitted weights (benchmarks/fit_span_weights.py); each multiplies the feature of that name.
 WEIGHTS: Mapping[str, float] = {
@@ -81,6 +82,7 @@ WEIGHTS: Mapping[str, float] = {
     "agreement": 0.25,
     "question_overlap": -0.5,
     "long_span": -0.1,
+    "slot": 0.3,
 }
 
 
@@ -179,6 +181,7 @@ def _features(
         "question_overlap": sum(asked_in_question(t, profile) for t in content)
         / max(len(content), 1),
         "long_span": float(max(0, len(span) - MAX_SPAN_TOKENS)),
+        "slot": _slot_filled(tokens, lo, hi, profile),
     }
 
 
@@ -250,6 +253,24 @@ def _proximity(
     content = sum(1 / d for term, d in nearest.items() if term not in profile.terms.specific)
     names = sum(1 / d for term, d in nearest.items() if term in profile.terms.specific)
     return min(content, MAX_PROXIMITY), min(names, MAX_PROXIMITY)
+
+
+# How far from a span its neighbouring content words are looked for.
+_SLOT_REACH = 3
+
+
+def _slot_filled(tokens: Sequence[Token], lo: int, hi: int, profile: QuestionProfile) -> float:
+    """1 for each side of the span whose nearest content words are the question's words on
+    that side of its slot: "sale of [dog meat]" for "banning the sale of what"."""
+    before = [t.norm for t in reversed(tokens[max(0, lo - _SLOT_REACH) : lo]) if not _stop(t)]
+    after = [t.norm for t in tokens[hi : hi + _SLOT_REACH] if not _stop(t)]
+    left = bool(before) and before[0] in profile.slot_before
+    right = bool(profile.slot_after & set(after[:2]))
+    return float(left) + float(right)
+
+
+def _stop(token: Token) -> bool:
+    return token.text.lower() in STOPWORDS
 
 
 def _person_like(tokens: Sequence[Token], lo: int, hi: int) -> bool:

@@ -342,3 +342,34 @@ def test_the_gazetteer_tells_countries_from_states_and_rules_neither_out_for_oth
 )
 def test_the_noun_after_which_stops_at_a_verb_or_adverb(question: str, target: str) -> None:
     assert profile_question(question).target == target
+
+
+@pytest.mark.parametrize(
+    ("question", "before", "after"),
+    [
+        ("South Korea passed a law this week banning the sale of what?", {"sale"}, set()),
+        ("Who beat darts prodigy Luke Littler to become world champion?", set(), {"beat"}),
+        ("Which US government department is at the centre of a budget row?", set(), {"centr"}),
+        # The subject follows "did": the answer is no neighbour of "Moscow" in the article.
+        ("Apart from Central Asia, which country did Moscow invite?", set(), set()),
+    ],
+)
+def test_the_question_words_beside_its_slot(
+    question: str, before: set[str], after: set[str]
+) -> None:
+    profile = profile_question(question)
+    assert (profile.slot_before, profile.slot_after) == (before, after)
+
+
+def test_the_span_standing_where_the_question_asks_is_chosen(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    # "production" is nearer the question's words; "dog meat" fills the slot after "sale of".
+    text = (
+        "Lawmakers in South Korea on Tuesday passed a ban on the production and sale of dog "
+        "meat for human consumption."
+    )
+    _, candidates = ranked_for(
+        "South Korea passed a law this week banning the sale of what?", [passage(text)], embedder
+    )
+    assert candidates[0].text == "dog meat"
