@@ -102,7 +102,38 @@ def rank_candidates(
         key = candidate.text.lower()
         if scored is not None and (key not in best or scored.score > best[key].score):
             best[key] = scored
-    return sorted(best.values(), key=lambda c: c.score, reverse=True)
+    return with_full_name_first(sorted(best.values(), key=lambda c: c.score, reverse=True))
+
+
+# A name that a close runner-up writes in full ("Washington" / "George Washington", "Lions" /
+# "Detroit Lions") is answered with the full form: the same name, said whole. Only names
+# written before it count: "Costco Chief Financial Officer Gary Millerchip" is someone else.
+FULL_NAME_DEPTH = 5
+FULL_NAME_MARGIN = 1.0
+
+
+def with_full_name_first(ranked: list[SpanCandidate]) -> list[SpanCandidate]:
+    """`ranked`, with a fuller form of the best name moved first, at the best's score."""
+    if not ranked or ranked[0].kind != "name":
+        return ranked
+    best = ranked[0]
+    for i, other in enumerate(ranked[1:FULL_NAME_DEPTH], start=1):
+        close = other.score >= best.score - FULL_NAME_MARGIN
+        if other.kind == "name" and close and _fuller_name(other.text, best.text):
+            return [replace(other, score=best.score), *ranked[:i], *ranked[i + 1 :]]
+    return ranked
+
+
+def _fuller_name(longer: str, name: str) -> bool:
+    # "George Washington" for "Washington": capitalised names, no "Is" or "Neither", before it.
+    if not longer.endswith(name) or len(longer) == len(name) or longer[-len(name) - 1] != " ":
+        return False
+    before = longer[: -len(name)].split()
+    return all(w[0].isupper() and w.lower() not in _NOT_NAME_WORDS for w in before)
+
+
+# Capitalised only because they open a sentence: "Neither New Castle County".
+_NOT_NAME_WORDS = STOPWORDS | frozenset({"neither", "either", "nor", "both", "is", "was"})
 
 
 def with_counted_noun(candidate: SpanCandidate, profile: QuestionProfile) -> SpanCandidate:

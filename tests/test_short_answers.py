@@ -16,7 +16,7 @@ from service.passages import Passage
 from service.question import profile_question
 from service.settings import Settings
 from service.short_answers import settle_short_answer, span_for_reply
-from service.span_scoring import rank_candidates
+from service.span_scoring import rank_candidates, with_full_name_first
 from service.spans import SpanCandidate, supporting_sentence
 from tests.conftest import REPO
 
@@ -373,3 +373,28 @@ def test_the_span_standing_where_the_question_asks_is_chosen(
         "South Korea passed a law this week banning the sale of what?", [passage(text)], embedder
     )
     assert candidates[0].text == "dog meat"
+
+
+def _named(text: str, score: float) -> SpanCandidate:
+    sentence = passage(f"{text} was there.")
+    evidence = Evidence(1, sentence, sentence.text, 0, len(sentence.text))
+    return SpanCandidate(text, evidence, 0, len(text), "name", score, 1)
+
+
+@pytest.mark.parametrize(
+    ("best", "other", "first"),
+    [
+        ("Washington", "George Washington", "George Washington"),
+        ("Lions", "Detroit Lions", "Detroit Lions"),
+        # Someone else, who works there; a sentence opening; another place.
+        ("Costco", "Costco Chief Financial Officer Gary Millerchip", "Costco"),
+        ("New Castle County", "Neither New Castle County", "New Castle County"),
+        ("Chicago", "Democratic National Convention in Chicago", "Chicago"),
+    ],
+)
+def test_a_name_is_answered_in_full_where_a_close_candidate_writes_it_so(
+    best: str, other: str, first: str
+) -> None:
+    ranked = with_full_name_first([_named(best, 2.0), _named("Elsewhere", 1.8), _named(other, 1.5)])
+    assert ranked[0].text == first and ranked[0].score == 2.0
+    assert sorted(c.text for c in ranked) == sorted([best, "Elsewhere", other])
