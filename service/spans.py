@@ -265,6 +265,9 @@ def _phrases(tokens: Sequence[Token]) -> list[tuple[str, int, int]]:
     for i, token in enumerate([*tokens, Token(".", 0, 0)]):
         word = token.text
         content = word[:1].isalpha() and word.lower() not in STOPWORDS and not _verb_like(word)
+        # "to conduct", "will replace", "can't": after these a word is a verb, not an answer.
+        verb_next = not run and i > 0 and tokens[i - 1].text.lower() in _BEFORE_VERBS
+        content = content and not verb_next and not word.lower().endswith(("n't", "n’t"))
         if content and (word[0].islower() or (i == 0 and word.lower() not in STOPWORDS)):
             run.append(i)
             continue
@@ -296,7 +299,12 @@ _NOT_NOUNS = frozenset(
     within across amid amidst among amongst toward towards upon via despite throughout
     beyond beneath onto unlike versus per ago earlier later recently already still soon yet
     even today yesterday tomorrow currently previously meanwhile however instead perhaps
-    maybe likely""".split()  # noqa: SIM905
+    maybe likely around along behind nearly almost roughly""".split()  # noqa: SIM905
+)
+
+
+_BEFORE_VERBS = frozenset(
+    "to will would can could should may might must shall not never".split()  # noqa: SIM905
 )
 
 

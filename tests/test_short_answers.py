@@ -398,3 +398,13 @@ def test_a_name_is_answered_in_full_where_a_close_candidate_writes_it_so(
     ranked = with_full_name_first([_named(best, 2.0), _named("Elsewhere", 1.8), _named(other, 1.5)])
     assert ranked[0].text == first and ranked[0].score == 2.0
     assert sorted(c.text for c in ranked) == sorted([best, "Elsewhere", other])
+
+
+def test_a_verb_after_to_or_a_modal_is_no_phrase_answer(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    text = "The crew will attempt to conduct a spacewalk, and officials can't say when."
+    _, candidates = ranked_for("What will the crew attempt?", [passage(text)], embedder)
+    texts = {c.text for c in candidates}
+    assert "spacewalk" in texts
+    assert not texts & {"conduct", "attempt", "can't", "say"}
