@@ -6,6 +6,7 @@ Both rankings come from the store (its vectors and its postings), written by the
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -34,6 +35,7 @@ DENSE_BATCH = 8
 # ask about "this week" (RealTime QA's are asked on a date, about the week before it). The
 # recent articles are ranked again on their own and fused as two more rankings of this weight.
 RECENT_WEIGHT = 0.5
+MAX_CACHED_WEEKS = 256
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,10 @@ class Retriever:
         self.max_top_k = max_top_k
         self.max_per_document = max_per_document
         self.recent_days = recent_days
+        # Chunk ids per week asked about: this store version never changes, and the lookup
+        # joins every chunk with its document (17 ms on 37,655 chunks), so it is done once.
+        self._weeks: dict[tuple[str, str], np.ndarray] = {}
+        self._weeks_lock = threading.Lock()
         # Not a bound method: a Retriever referenced from its own Batcher would be freed only
         # by the cyclic collector, so each replaced store version (its docstore connection,
         # page caches and deletion masks) outlived its swap by minutes in a busy service.
@@ -130,8 +136,14 @@ class Retriever:
         window = recent_range(filters.as_of, self.recent_days)
         if window is None:
             return np.empty(0, dtype=np.int64)
-        start, end = window
-        recent = self.store.chunk_ids_where(published_from=start, published_to=end)
+        with self._weeks_lock:
+            recent = self._weeks.get(window)
+        if recent is None:
+            recent = self.store.chunk_ids_where(published_from=window[0], published_to=window[1])
+            with self._weeks_lock:
+                if len(self._weeks) >= MAX_CACHED_WEEKS:
+                    self._weeks.pop(next(iter(self._weeks)))  # the oldest entry
+                self._weeks[window] = recent
         if allowed is not None:
             recent = np.intersect1d(recent, allowed)
         return recent
