@@ -68,7 +68,8 @@ def expected_answer_type(question: str) -> str | None:
     if re.search(
         r"\bhow (many|much|long|far)\b"
         r"|\b(what|which) (percentage|number|amount|level|rate|share|sum|figure|price)\b"
-        r"|\bwhat is the (average |total |new |current )?(price|cost|score|population)\b",
+        r"|\bwhat (is|was|are|were) the (average |total |new |current |final |starting )?"
+        r"(price|cost|score|population)\b",
         q,
     ):
         return "number"

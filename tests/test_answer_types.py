@@ -66,8 +66,12 @@ def test_when_takes_a_year_or_a_month() -> None:
         ("What age group was hit hardest?", "age"),
         ("How old is Quincy Wilson?", "age"),
         ("What is the Stone Age?", None),
+        ("What was the final score of the game?", "number"),
+        ("What is the starting price of the Cyberbeast?", "number"),
     ],
 )
-def test_an_age_limit_is_asked_as_a_number(question: str, kind: str | None) -> None:
+def test_an_age_limit_a_score_or_a_price_is_asked_as_a_number(
+    question: str, kind: str | None
+) -> None:
     # "13", not "13-year-old": a limit is written as a bare number.
     assert expected_answer_type(question) == kind
