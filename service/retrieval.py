@@ -62,7 +62,11 @@ def recent_range(as_of: str | None, days: int) -> tuple[str, str] | None:
     if days <= 0:
         return None
     end = date.fromisoformat(as_of) if as_of else date.today()
-    return (end - timedelta(days=days)).isoformat(), end.isoformat()
+    try:
+        start = end - timedelta(days=days)
+    except OverflowError:  # "0001-01-03": the week starts at the calendar's first day
+        start = date.min
+    return start.isoformat(), end.isoformat()
 
 
 class Retriever:

@@ -204,6 +204,16 @@ def test_the_day_asked_on_puts_that_week_first_in_search_and_ask(http: httpx.Cli
         assert source in cited
 
 
+def test_the_first_and_last_days_of_the_calendar_are_days_to_ask_on(http: httpx.Client) -> None:
+    # The week before 0001-01-01 starts at the calendar's first day (was a 500, found by the
+    # schema fuzz).
+    for as_of in ("0001-01-01", "0001-01-03", "9999-12-31"):
+        found = http.get("/v1/search", params={"q": "Sarvek", "k": 3, "as_of": as_of})
+        assert found.status_code == 200, found.text
+        body = {"question": "Who heads Sarvek?", "filters": {"as_of": as_of}}
+        assert http.post("/v1/ask", json=body).status_code == 200
+
+
 def test_documents_are_listed_in_pages(http: httpx.Client) -> None:
     everything = http.get("/v1/documents").json()
     assert everything["total"] == len(everything["documents"]) == 9
