@@ -14,9 +14,9 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
+from indexer.dates import calendar_date
 from indexer.errors import FootnoteError
 
 UNANSWERABLE = "unanswerable"
@@ -170,16 +170,13 @@ def _asked_on(record: dict[str, object], problems: list[str]) -> str | None:
     value = record.get("date")
     if value is None:
         return None
-    if isinstance(value, str) and _DAY.fullmatch(value):
+    if isinstance(value, str) and re.fullmatch(r"\d{4}/\d{2}/\d{2}|[\d-]+", value):
         try:
-            return date.fromisoformat(value.replace("/", "-")).isoformat()
+            return calendar_date(value.replace("/", "-"))
         except ValueError:
             pass  # the shape of a day, not a real one ("2024/02/30")
     problems.append(f"'date' must be a day as YYYY-MM-DD or YYYY/MM/DD, not {value!r}")
     return None
-
-
-_DAY = re.compile(r"\d{4}([-/])\d{2}\1\d{2}")
 
 
 def _question_type(

@@ -29,7 +29,7 @@ from service.metadata_answers import metadata_fact, missing_reason, opening_span
 from service.passages import Passage
 from service.prompting import PromptLibrary
 from service.question import profile_question
-from service.retrieval import Retriever, SearchFilters, recent_range
+from service.retrieval import Retriever, SearchFilters
 from service.short_answers import SettledSpan, settle_short_answer
 from service.snapshots import StoreSnapshots
 from service.span_scoring import rank_candidates
@@ -127,7 +127,7 @@ class Engine:
             yield FinalEvent(answer)
             return
         # The week asked about: its articles' sentences count for more.
-        recent = recent_range(filters.as_of if filters else None, snapshot.retriever.recent_days)
+        recent = snapshot.retriever.week_asked(filters)
         ranked = rank_evidence(
             query, passages, self.embedder, question_vector=query_vector, recent=recent
         )

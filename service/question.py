@@ -104,7 +104,7 @@ def profile_question(text: str) -> QuestionProfile:
         place=place_kind(target),
         metadata=_metadata_asked(text),
         wh=_question_word(text),
-        counted=_counted_noun(text),
+        counted=_counted_words(text),
         **_slot_neighbours(text, target),
     )
 
@@ -112,14 +112,14 @@ def profile_question(text: str) -> QuestionProfile:
 # "which country did Moscow plan to ...": the subject follows, so the answer is the object of
 # a verb far from it; only a question about the subject has a slot with a verb after it.
 _INVERTING = frozenset("did do does will would can could should has have had may might".split())  # noqa: SIM905
-_WH_WORDS = frozenset({"what", "which", "who", "whom", "whose", "where", "when"})
+_SLOT_WH = re.compile(r"\b(what|which|whom|whose|who|where|when)\b", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"[,;:.!?]\s*$")
 
 
 def _slot_neighbours(text: str, target: str | None) -> dict[str, frozenset[str]]:
     """The nearest content word before the slot (in its clause) and the first after it."""
     unfolded = _LEADING_CLAUSE.sub("", text)
-    found = re.search(r"\b(what|which|whom|whose|who|where|when)\b", unfolded, re.IGNORECASE)
+    found = _SLOT_WH.search(unfolded)
     if found is None:
         return {}
     tokens = words(unfolded[found.end() :])
@@ -143,7 +143,7 @@ def _slot_neighbours(text: str, target: str | None) -> dict[str, frozenset[str]]
 _HOW_MANY = re.compile(r"\bhow many ([a-z]+)(?: ([a-z]+))?", re.IGNORECASE)
 
 
-def _counted_noun(text: str) -> tuple[str, ...]:
+def _counted_words(text: str) -> tuple[str, ...]:
     match = _HOW_MANY.search(text)
     if match is None:
         return ()

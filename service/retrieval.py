@@ -135,9 +135,13 @@ class Retriever:
             lexical.append((RECENT_WEIGHT, self.lexical_ranking(query, pool, recent)))
         return self._fuse(dense, lexical, top_k)
 
+    def week_asked(self, filters: SearchFilters | None) -> tuple[str, str] | None:
+        """First and last ISO day of the week the question is asked in; None if turned off."""
+        return recent_range(filters.as_of if filters else None, self.recent_days)
+
     def _recent_ids(self, filters: SearchFilters, allowed: np.ndarray | None) -> np.ndarray:
         """Chunks of articles published in the days up to `filters.as_of` (and allowed)."""
-        window = recent_range(filters.as_of, self.recent_days)
+        window = self.week_asked(filters)
         if window is None:
             return np.empty(0, dtype=np.int64)
         with self._weeks_lock:

@@ -97,12 +97,11 @@ def rank_candidates(
     best: dict[str, SpanCandidate] = {}
     for candidate in candidate_spans(profile, ranked):
         scored = score_span(profile, candidate, about, weights)
-        if scored is not None:
-            scored = with_counted_noun(scored, profile)
         key = candidate.text.lower()
         if scored is not None and (key not in best or scored.score > best[key].score):
             best[key] = scored
-    return with_full_name_first(sorted(best.values(), key=lambda c: c.score, reverse=True))
+    counted = (with_counted_noun(c, profile) for c in best.values())
+    return with_full_name_first(sorted(counted, key=lambda c: c.score, reverse=True))
 
 
 # A name that a close runner-up writes in full ("Washington" / "George Washington", "Lions" /
