@@ -28,8 +28,10 @@ INSTRUCTIONS = """\
 Footnote answers questions over a local news archive. `ask` gives a short answer with numbered
 citations that were checked against the articles, or says the articles don't say (then it
 shows the closest passages); trust its `grounding` field. `search` finds passages without
-answering. Both give document ids and character offsets; `get_document` returns the whole
-article, whose text those offsets index into. Quote the citations' text as given."""
+answering. Both take `as_of`, the day the question is asked on (YYYY-MM-DD, default today):
+that week's articles come first, older ones still count. Both give document ids and character
+offsets; `get_document` returns the whole article, whose text those offsets index into. Quote
+the citations' text as given."""
 
 
 def build_server(engine: Engine) -> MCPServer:
@@ -49,8 +51,9 @@ def build_server(engine: Engine) -> MCPServer:
         published_from: str | None = None,
         published_to: str | None = None,
         sources: list[str] | None = None,
+        as_of: str | None = None,
     ) -> dict[str, Any]:
-        filters = _filters(published_from, published_to, sources)
+        filters = _filters(published_from, published_to, sources, as_of)
         passages = _tool(lambda: engine.search(query, top_k=k, filters=filters))
         return {"query": query, "passages": [asdict(p) for p in passages]}
 
@@ -67,8 +70,9 @@ def build_server(engine: Engine) -> MCPServer:
         published_from: str | None = None,
         published_to: str | None = None,
         sources: list[str] | None = None,
+        as_of: str | None = None,
     ) -> dict[str, Any]:
-        filters = _filters(published_from, published_to, sources)
+        filters = _filters(published_from, published_to, sources, as_of)
         answer = _tool(lambda: engine.ask(question, top_k=top_k, filters=filters))
         return answer.to_json()
 
@@ -86,15 +90,22 @@ def build_server(engine: Engine) -> MCPServer:
 
 
 def _filters(
-    published_from: str | None, published_to: str | None, sources: list[str] | None
+    published_from: str | None,
+    published_to: str | None,
+    sources: list[str] | None,
+    as_of: str | None,
 ) -> SearchFilters | None:
+    """The engine's filters; `as_of` (the day the question is asked on) is kept even where
+    nothing is restricted, since it still decides which week's articles come first."""
     try:
-        start = calendar_date(published_from) if published_from else None
-        end = calendar_date(published_to) if published_to else None
+        start, end, day = (
+            calendar_date(d) if d else None for d in (published_from, published_to, as_of)
+        )
     except ValueError as exc:
         raise ToolError(str(exc)) from exc
-    filters = SearchFilters(start, end, tuple(s for s in sources or [] if s.strip()))
-    return filters if filters.active else None
+    kept = tuple(s for s in sources or [] if s.strip())
+    filters = SearchFilters(start, end, kept, as_of=day)
+    return filters if filters.active or day else None
 
 
 def _tool(call: Callable[[], T]) -> T:

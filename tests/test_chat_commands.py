@@ -63,6 +63,16 @@ def test_a_filter_line_sets_dates_and_sources() -> None:
     )
 
 
+def test_a_filter_line_sets_the_day_asked_on_and_clears_it_back_to_today() -> None:
+    assert parse_command("/filter as_of=2024-02-18") == SetFilters(as_of="2024-02-18")
+    assert parse_command("/filter as-of=2024-02-18") == SetFilters(as_of="2024-02-18")
+    current = SearchFilters(sources=("a.txt",))
+    asked = merged_filters(current, SetFilters(as_of="2024-02-18"))
+    assert asked == SearchFilters(sources=("a.txt",), as_of="2024-02-18")
+    assert merged_filters(asked, SetFilters(as_of="")) == current
+    assert merged_filters(asked, SetFilters(published_to="2025-01-01")).as_of == "2024-02-18"
+
+
 def test_sources_may_repeat_be_comma_separated_or_quoted_with_spaces() -> None:
     parsed = parse_command('/filter source=a.txt,b.md source="Veldria Times"')
     assert parsed == SetFilters(sources=("a.txt", "b.md", "Veldria Times"))
@@ -83,6 +93,7 @@ def test_a_filter_left_out_is_unchanged_and_an_empty_one_is_removed() -> None:
         ("/backend gpt-9", "choose one of llamacpp, ollama, extractive"),
         ("/filter from=2017", "from=2017 is not a date; write it as YYYY-MM-DD"),
         ("/filter to=2017-02-30", "to=2017-02-30 is not a date"),
+        ("/filter as_of=18/02/2024", "as_of=18/02/2024 is not a date"),
         ("/filter after=2017-01-01", "unknown filter 'after'"),
         ("/filter 2017-01-01", "is not key=value"),
         ('/filter source="Veldria', "cannot read the filter"),

@@ -99,6 +99,21 @@ def test_remote_filters_reach_the_server(remote: RemoteTransport) -> None:
     assert cited == {"2023-veldria-port-deal.txt"}
 
 
+def test_the_day_asked_on_reaches_the_server(remote: RemoteTransport) -> None:
+    # The 2023 deal and its 2024 cancellation both match; the day asked on decides which the
+    # answer tells of.
+    session = ChatSession(remote)
+    question = "What happened to the Veldria North Quay terminal concession with Sarvek?"
+    for as_of, told, source in (
+        ("2023-03-12", "signed", "2023-veldria-port-deal.txt"),
+        ("2024-02-18", "cancelled", "2024-port-selvane-deal-cancelled.md"),
+    ):
+        session.filters = SearchFilters(as_of=as_of)
+        final = [e for e in session.ask(question) if isinstance(e, FinalEvent)][0].answer
+        assert told in final.answer
+        assert source in {c.source for c in final.citations}
+
+
 def test_a_remote_article_matches_its_citation(remote: RemoteTransport) -> None:
     session = ChatSession(remote)
     answer = [e for e in session.ask(LOOR_QUESTION) if isinstance(e, FinalEvent)][0].answer

@@ -243,6 +243,10 @@ def test_filters_are_described_in_words() -> None:
         filters_line(SearchFilters("2017-01-01", None, ("a.txt", "Veldria Times")))
         == "Filters: from 2017-01-01; only a.txt, Veldria Times."
     )
+    assert (
+        filters_line(SearchFilters(as_of="2024-02-18"))
+        == "No filters: searching every article. Asking as of 2024-02-18."
+    )
 
 
 def _view(*, tty: bool, columns: int = 20, rows: int = 10) -> tuple[ChatView, io.StringIO]:

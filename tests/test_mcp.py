@@ -15,6 +15,13 @@ from service.settings import Settings
 from tests.api_server import LOOR_QUESTION
 from tests.conftest import REPO
 
+# The 2023 deal and its 2024 cancellation both match; the day asked on decides which leads.
+WEEK_QUERY = "Veldria North Quay terminal concession Sarvek"
+WEEKS = (
+    ("2023-03-12", "2023-veldria-port-deal.txt"),
+    ("2024-02-18", "2024-port-selvane-deal-cancelled.md"),
+)
+
 # A deadline for each call: the first one waits for the server to load the embedding model.
 CALL_S = 180.0
 
@@ -73,6 +80,12 @@ def test_an_assistant_can_search_ask_and_read_the_cited_article(
         )
         assert all(p["published"] >= "2024-01-01" for p in dated["passages"])
 
+        # The day asked on decides which of the 2023 deal and its 2024 cancellation leads.
+        for as_of, source in WEEKS:
+            week = {"query": WEEK_QUERY, "k": 5, "as_of": as_of}
+            first = structured(await client.call_tool("search", week))["passages"][0]
+            assert first["source"] == source
+
     run_with_footnote(sample_settings, session, "--backend", "extractive")
 
 
@@ -84,6 +97,10 @@ def test_bad_calls_are_tool_errors_that_say_what_to_do(sample_settings: Settings
         assert empty.is_error and "empty" in str(empty.content)
         bad_date = await client.call_tool("search", {"query": "port", "published_to": "May"})
         assert bad_date.is_error and "YYYY-MM-DD" in str(bad_date.content)
+        bad_day = await client.call_tool(
+            "ask", {"question": "Who heads Sarvek?", "as_of": "2024-02-30"}
+        )
+        assert bad_day.is_error and "YYYY-MM-DD" in str(bad_day.content)
         # The server keeps answering after errors.
         still = structured(await client.call_tool("search", {"query": "Sarvek"}))
         assert still["passages"]

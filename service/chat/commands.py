@@ -14,7 +14,9 @@ from service.settings import LLMName
 
 BACKEND_NAMES: tuple[str, ...] = get_args(LLMName)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_FILTER_USAGE = "use from=YYYY-MM-DD, to=YYYY-MM-DD, source=FILE-OR-OUTLET, or 'clear'"
+_FILTER_USAGE = (
+    "use from=YYYY-MM-DD, to=YYYY-MM-DD, source=FILE-OR-OUTLET, as_of=YYYY-MM-DD, or 'clear'"
+)
 
 
 @dataclass(frozen=True)
@@ -53,11 +55,15 @@ class ClearFilters:
 
 @dataclass(frozen=True)
 class SetFilters:
-    """/filter key=value...: None leaves a filter as it is; "" or () removes it."""
+    """/filter key=value...: None leaves a filter as it is; "" or () removes it.
+
+    `as_of` is the day the questions are asked on (the articles of the week before it come
+    first); "" goes back to today."""
 
     published_from: str | None = None
     published_to: str | None = None
     sources: tuple[str, ...] | None = None
+    as_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +141,8 @@ def merged_filters(current: SearchFilters, change: SetFilters) -> SearchFilters:
         result = replace(result, published_to=change.published_to or None)
     if change.sources is not None:
         result = replace(result, sources=change.sources)
+    if change.as_of is not None:
+        result = replace(result, as_of=change.as_of or None)
     start, stop = result.published_from, result.published_to
     if start and stop and start > stop:
         raise InvalidRequest(
@@ -174,7 +182,8 @@ def _filter(rest: str) -> Command:
         key = key.lower()
         if not sep:
             return Invalid(f"{word!r} is not key=value; {_FILTER_USAGE}")
-        if key in ("from", "to"):
+        key = "as_of" if key in ("as-of", "asof") else key
+        if key in ("from", "to", "as_of"):
             if value and not _is_date(value):
                 return Invalid(f"{key}={value} is not a date; write it as YYYY-MM-DD")
             dates[key] = value
@@ -186,6 +195,7 @@ def _filter(rest: str) -> Command:
         published_from=dates.get("from"),
         published_to=dates.get("to"),
         sources=None if sources is None else tuple(sources),
+        as_of=dates.get("as_of"),
     )
 
 

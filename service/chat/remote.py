@@ -53,11 +53,12 @@ class RemoteTransport:
         body: dict[str, Any] = {"messages": messages, "stream": True}
         if top_k is not None:
             body["top_k"] = top_k
-        if filters.active:
+        if filters.active or filters.as_of:
             body["filters"] = {
                 "published_from": filters.published_from,
                 "published_to": filters.published_to,
                 "sources": list(filters.sources),
+                "as_of": filters.as_of,
             }
         yield from self._answer_events(self._client.events("/v1/chat", body))
 

@@ -33,6 +33,7 @@ Ask a question in plain words. Follow-ups may refer to earlier answers ("what di
   /open N                read the whole article behind source N
   /filter                show the filters; set them with
                          /filter from=YYYY-MM-DD to=YYYY-MM-DD source=FILE-OR-OUTLET
+                         /filter as_of=YYYY-MM-DD asks as on that day (that week first)
   /filter clear          search every article again
   /backend [NAME]        show the answer backend, or switch: extractive, llamacpp, ollama
   /reset                 forget the conversation and start over
@@ -212,9 +213,10 @@ def article_lines(article: Article) -> list[str]:
 
 
 def filters_line(filters: SearchFilters) -> str:
-    """The filters in force, in words."""
+    """The filters in force, and the day asked on where one is set, in words."""
+    asked = f" Asking as of {filters.as_of}." if filters.as_of else ""
     if not filters.active:
-        return "No filters: searching every article."
+        return f"No filters: searching every article.{asked}"
     parts = []
     if filters.published_from:
         parts.append(f"from {filters.published_from}")
@@ -222,7 +224,7 @@ def filters_line(filters: SearchFilters) -> str:
         parts.append(f"to {filters.published_to}")
     if filters.sources:
         parts.append(f"only {', '.join(filters.sources)}")
-    return f"Filters: {'; '.join(parts)}."
+    return f"Filters: {'; '.join(parts)}.{asked}"
 
 
 def _passage_provenance(p: Passage) -> str:
