@@ -82,6 +82,41 @@ def expected_answer_type(question: str) -> str | None:
     return None
 
 
+# The unit a number is asked in: money ("how much was he fined", "at what price"), a share
+# ("what percentage") or a game's score ("what was the final score").
+_MONEY_ASKED = re.compile(
+    r"\bhow much\b.*\b(cost|costs|pay|pays|paid|fined?|worth|spend|spent|raised?|charged?|earn"
+    r"|earns|earned|awarded|funding|budget|salary|money|dollars)\b"
+    r"|\b(what|which|at what) (price|fee|fine|salary)\b"
+    r"|\bthe (average |new |current |starting |total )?(price|cost|fee|fine|salary)\b"
+)
+_PERCENT_ASKED = re.compile(r"\b(what|which) (percentage|percent)\b|\bwhat share\b")
+_SCORE_ASKED = re.compile(r"\b(final )?score\b")
+_MONEY = re.compile(r"^[$£€]\s?\d|\d.*\b(dollars?|euros?|pounds?|cents?)\b", re.IGNORECASE)
+_PERCENT = re.compile(r"\d\s?(%|percent\b|per cent\b)", re.IGNORECASE)
+_SCORE = re.compile(r"^\d{1,3}[-–]\d{1,3}$")
+
+
+def expected_unit(question: str) -> str | None:
+    """'money', 'percent' or 'score' where a number is asked in that unit; else None."""
+    q = LEADING_CLAUSE.sub("", question).lower()
+    if expected_answer_type(question) != "number":
+        return None
+    if _PERCENT_ASKED.search(q):
+        return "percent"
+    if _SCORE_ASKED.search(q):
+        return "score"
+    if _MONEY_ASKED.search(q):
+        return "money"
+    return None
+
+
+def in_unit(text: str, unit: str) -> bool:
+    """Whether a number span is written in `unit`: "$9,000", "40%", "84-82"."""
+    pattern = {"money": _MONEY, "percent": _PERCENT, "score": _SCORE}[unit]
+    return pattern.search(text.strip()) is not None
+
+
 def has_answer_type(sentence: str, question: str, kind: str | None) -> bool:
     """Whether the sentence holds a token of the expected kind that the question lacks."""
     if kind is None:

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from service.answer_types import LEADING_CLAUSE as _LEADING_CLAUSE
-from service.answer_types import expected_answer_type
+from service.answer_types import expected_answer_type, expected_unit
 from service.gazetteer import place_kind
 from service.terms import STOPWORDS, KeyTerms, key_terms, normalize_word, term_set, words
 
@@ -78,6 +78,8 @@ class QuestionProfile:
     # The words counted in "how many electoral votes ...", normalized: "270 electoral votes"
     # answers, not "270". Empty when the question counts nothing.
     counted: tuple[str, ...] = ()
+    # The unit a number is asked in: 'money', 'percent', 'score' (answer_types.expected_unit).
+    unit: str | None = None
     # The question's words on either side of the asked-for slot: "banning the sale of what"
     # has "sale" before it, "Who beat Luke Littler" has "beat" after it. An answer stands in
     # the same place in its sentence ("sale of dog meat", "Luke Humphries beat ...").
@@ -105,6 +107,7 @@ def profile_question(text: str) -> QuestionProfile:
         metadata=_metadata_asked(text),
         wh=_question_word(text),
         counted=_counted_words(text),
+        unit=expected_unit(text),
         **_slot_neighbours(text, target),
     )
 

@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
+from service.answer_types import in_unit
 from service.evidence import Evidence, coverage
 from service.gazetteer import place_fit
 from service.passages import Passage
@@ -63,6 +64,7 @@ FEATURES = (
     "question_overlap",  # share of its words that the question has
     "long_span",  # tokens past MAX_SPAN_TOKENS
     "slot",  # the question's words beside the slot stand beside it too ("sale of X")
+    "unit",  # a number in the unit asked for: "$9,000" for "how much was he fined"
 )
 # Fitted weights (benchmarks/fit_span_weights.py); each multiplies the feature of that name.
 WEIGHTS: Mapping[str, float] = {
@@ -83,6 +85,7 @@ WEIGHTS: Mapping[str, float] = {
     "question_overlap": -0.5,
     "long_span": -0.1,
     "slot": 0.3,
+    "unit": 1.0,
 }
 
 
@@ -212,6 +215,7 @@ def _features(
         / max(len(content), 1),
         "long_span": float(max(0, len(span) - MAX_SPAN_TOKENS)),
         "slot": _slot_filled(tokens, lo, hi, profile),
+        "unit": float(profile.unit is not None and in_unit(candidate.text, profile.unit)),
     }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.answer_types import expected_answer_type, has_answer_type
+from service.answer_types import expected_answer_type, expected_unit, has_answer_type, in_unit
 
 HOW_MANY = "How many troops are still in Afghanistan?"
 
@@ -75,3 +75,28 @@ def test_an_age_limit_a_score_or_a_price_is_asked_as_a_number(
 ) -> None:
     # "13", not "13-year-old": a limit is written as a bare number.
     assert expected_answer_type(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "unit"),
+    [
+        ("How much was Donald Trump fined Tuesday for violating his gag order?", "money"),
+        ("Insulin makers will sell their products at what price?", "money"),
+        ("What is the average price for a 16-pound turkey this year?", "money"),
+        ("How much is a gold bar worth in the US?", "money"),
+        ("What percentage of voters backed the measure?", "percent"),
+        ("What was the final score of the game?", "score"),
+        ("The bill passed the House by how much?", None),  # a tally, not money
+        ("How many electoral votes are needed to win?", None),
+        ("Who set the price of insulin?", None),  # no number asked
+    ],
+)
+def test_the_unit_a_number_is_asked_in(question: str, unit: str | None) -> None:
+    assert expected_unit(question) == unit
+
+
+def test_a_span_is_in_a_unit_only_when_written_so() -> None:
+    assert in_unit("$9,000", "money") and in_unit("5 million dollars", "money")
+    assert not in_unit("nine", "money") and not in_unit("70%", "money")
+    assert in_unit("70%", "percent") and in_unit("12 percent", "percent")
+    assert in_unit("84-82", "score") and not in_unit("21", "score")

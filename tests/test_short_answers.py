@@ -16,7 +16,7 @@ from service.passages import Passage
 from service.question import profile_question
 from service.settings import Settings
 from service.short_answers import settle_short_answer, span_for_reply
-from service.span_scoring import rank_candidates, with_full_name_first
+from service.span_scoring import WEIGHTS, rank_candidates, with_full_name_first
 from service.spans import SpanCandidate, supporting_sentence
 from tests.conftest import REPO
 
@@ -408,3 +408,47 @@ def test_a_verb_after_to_or_a_modal_is_no_phrase_answer(
     texts = {c.text for c in candidates}
     assert "spacewalk" in texts
     assert not texts & {"conduct", "attempt", "can't", "say"}
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "unit", "answer"),
+    [
+        (
+            "How much was the mayor fined for violating the gag order?",
+            "The judge found the mayor in contempt for nine violations of the gag order and "
+            "fined him $9,000 on Tuesday.",
+            "money",
+            "$9,000",
+        ),
+        (
+            "At what price will insulin be sold to Americans?",
+            "Three insulin makers cut list prices by 70% and will sell insulin to Americans at "
+            "$35 a month.",
+            "money",
+            "$35",
+        ),
+        (
+            "What was the final score of the game between Princeton and Delaware?",
+            "Caden Pierce scored 21 points in Princeton's 84-82 win against Delaware on Saturday.",
+            "score",
+            "84-82",
+        ),
+        (
+            "What percentage of voters backed the measure?",
+            "About 1.2 million voters, or 58%, backed the measure in 2024.",
+            "percent",
+            "58%",
+        ),
+    ],
+)
+def test_a_number_asked_in_a_unit_is_answered_in_that_unit(
+    embedder: SentenceTransformerEmbedder, question: str, text: str, unit: str, answer: str
+) -> None:
+    profile = profile_question(question)
+    assert profile.unit == unit
+    passages = [passage(text)]
+    ranked = rank_evidence(question, passages, embedder)
+    assert rank_candidates(profile, ranked, passages)[0].text == answer
+    # The unit decides it: without it a nearer bare number wins.
+    unitless = rank_candidates(profile, ranked, passages, {**WEIGHTS, "unit": 0.0})
+    assert unitless[0].text != answer
