@@ -56,6 +56,23 @@ West Virginia|Wisconsin|Wyoming|District of Columbia
 """.replace("\n", "").split("|")
     if name
 )
+# Words for a people, a region's people or a party, written with a capital but used as
+# adjectives ("the American poet", "a Republican candidate", "Russian missiles"): no answer
+# to "which poet" or "which city", only to a question about nationality, party or faith.
+DEMONYMS = frozenset(
+    """american americans british english french german italian spanish portuguese russian
+    russians ukrainian ukrainians chinese japanese korean indian pakistani afghan iranian iraqi
+    israeli israelis palestinian palestinians lebanese syrian saudi turkish egyptian mexican
+    canadian brazilian argentine australian european europeans african asian western eastern
+    northern southern republican republicans democratic democrat democrats gop christian
+    catholic muslim jewish arab latino hispanic dutch swedish norwegian danish finnish polish
+    greek irish scottish welsh nigerian venezuelan cuban colombian haitian taiwanese
+    vietnamese thai filipino indonesian martian hawaiian californian texan floridian""".split()  # noqa: SIM905
+)
+# Target nouns a people's or party's word does answer.
+DEMONYM_TARGETS = frozenset(
+    {"nationality", "party", "religion", "faith", "language", "ethnicity", "citizenship", "descent"}
+)
 # Names that are a city as well: never ruled out when a city is asked for.
 _ALSO_CITIES = frozenset(
     {"new york", "washington", "singapore", "monaco", "vatican city", "kuwait", "djibouti"}
@@ -70,6 +87,17 @@ _PLACE_TARGETS = {"countri": "country", "nation": "country", "state": "state", "
 def place_kind(target: str | None) -> str | None:
     """'country', 'state' or 'city' when the question's target noun asks for one; else None."""
     return _PLACE_TARGETS.get(target or "")
+
+
+def is_demonym(text: str) -> bool:
+    """Whether `text` is one word for a people or a party ("American", "Republican")."""
+    return text.strip().lower() in DEMONYMS
+
+
+def is_listed_place(text: str) -> bool:
+    """Whether `text` is a country or a US state of the lists."""
+    name = _POSSESSIVE.sub("", _THE.sub("", text.strip())).lower()
+    return name in COUNTRIES or name in US_STATES
 
 
 def place_fit(text: str, asked: str) -> float:

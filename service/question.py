@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from service.answer_types import LEADING_CLAUSE as _LEADING_CLAUSE
 from service.answer_types import expected_answer_type, expected_unit
-from service.gazetteer import place_kind
+from service.gazetteer import DEMONYM_TARGETS, place_kind
 from service.terms import STOPWORDS, KeyTerms, key_terms, normalize_word, term_set, words
 
 # "Which general ...", "what company ...": the noun after the question word says what kind of
@@ -36,6 +36,26 @@ PHRASE_TARGETS = frozenset(
     cause role issue problem sphere area field policy measure law rule job position
     material substance technology device feature service word phrase term color colour
     shape size part body organ symptom treatment drug medication""".split()  # noqa: SIM905
+)
+# Targets that name a kind of person, organisation or place: their answer is a proper name,
+# never a lowercase phrase ("which singer" -> not "campaign"), and a person or organisation
+# is never a country or US state ("which singer" -> not "Florida").
+PERSON_TARGETS = frozenset(
+    """singer actor actress model player rapper artist author writer poet leader president
+    senator governor judge justice personality celebrity star athlete coach ceo executive
+    founder musician comedian host anchor journalist lawmaker politician candidate official
+    minister chancellor king queen prince princess pope rival nominee quarterback pitcher
+    golfer swimmer gymnast boxer fighter wrestler director producer chef billionaire
+    businessman entrepreneur activist scientist astronaut commander spokesman spokeswoman
+    mayor premier monarch dictator congressman congresswoman senate person man woman figure
+    icon legend character""".split()  # noqa: SIM905
+)
+ORGANISATION_TARGETS = frozenset(
+    """company automaker carmaker airline retailer club team university college network
+    brand bank firm band studio outlet newspaper magazine broadcaster chain restaurant
+    franchise manufacturer maker giant startup organization organisation platform app league
+    federation union association institution hospital museum channel publisher label
+    nonprofit charity media store supermarket""".split()  # noqa: SIM905
 )
 # "A storm ... What was its name?": the name asked for, with no noun after "what".
 _ASKS_NAME = re.compile(
@@ -78,6 +98,9 @@ class QuestionProfile:
     # The words counted in "how many electoral votes ...", normalized: "270 electoral votes"
     # answers, not "270". Empty when the question counts nothing.
     counted: tuple[str, ...] = ()
+    # 'person', 'organisation', 'place' or 'people' (a nationality, party, faith, language)
+    # where the target noun names such a thing.
+    target_class: str | None = None
     # The unit a number is asked in: 'money', 'percent', 'score' (answer_types.expected_unit).
     unit: str | None = None
     # The question's words on either side of the asked-for slot: "banning the sale of what"
@@ -108,6 +131,7 @@ def profile_question(text: str) -> QuestionProfile:
         wh=_question_word(text),
         counted=_counted_words(text),
         unit=expected_unit(text),
+        target_class=_target_class(target),
         **_slot_neighbours(text, target),
     )
 
@@ -200,3 +224,18 @@ def _metadata_asked(text: str) -> str | None:
 
 
 _PHRASE_STEMS = frozenset(normalize_word(w) for w in PHRASE_TARGETS)
+_PERSON_STEMS = frozenset(normalize_word(w) for w in PERSON_TARGETS)
+_DEMONYM_STEMS = frozenset(normalize_word(w) for w in DEMONYM_TARGETS)
+_ORGANISATION_STEMS = frozenset(normalize_word(w) for w in ORGANISATION_TARGETS)
+
+
+def _target_class(target: str | None) -> str | None:
+    if target is None:
+        return None
+    if target in _DEMONYM_STEMS:
+        return "people"
+    if place_kind(target):
+        return "place"
+    if target in _PERSON_STEMS:
+        return "person"
+    return "organisation" if target in _ORGANISATION_STEMS else None

@@ -17,7 +17,7 @@ from dataclasses import replace
 
 from service.answer_types import in_unit
 from service.evidence import Evidence, coverage
-from service.gazetteer import place_fit
+from service.gazetteer import is_demonym, is_listed_place, place_fit
 from service.passages import Passage
 from service.question import QuestionProfile
 from service.sentences import sentence_spans
@@ -261,8 +261,17 @@ def _kind_features(profile: QuestionProfile, candidate: SpanCandidate) -> dict[s
         return None  # "Tuesday" answers no question but "when"
     if profile.wants_name:
         if candidate.kind == "name":
+            if profile.target_class != "people" and is_demonym(candidate.text):
+                return None  # "the American poet": "American" is no poet
+            if profile.target_class in ("person", "organisation") and is_listed_place(
+                candidate.text
+            ):
+                return None  # "which singer": not "Florida"
             return _one_hot("name_for_name")
-        if kind is None and candidate.kind == "phrase":
+        # A person, organisation or place is a name: no lowercase phrase ("attack") is one;
+        # a phrase opening its sentence with a capital may be ("Indonesia raised ...").
+        lowercase = candidate.text[:1].islower()
+        if kind is None and candidate.kind == "phrase" and not (profile.target_class and lowercase):
             return _one_hot("phrase_for_name")
         return None
     if kind is not None:

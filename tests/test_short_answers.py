@@ -4,6 +4,7 @@ as a span of the sentence about the question, never as a name found somewhere in
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -452,3 +453,66 @@ def test_a_number_asked_in_a_unit_is_answered_in_that_unit(
     # The unit decides it: without it a nearer bare number wins.
     unitless = rank_candidates(profile, ranked, passages, {**WEIGHTS, "unit": 0.0})
     assert unitless[0].text != answer
+
+
+@pytest.mark.parametrize(
+    ("question", "target_class"),
+    [
+        ("A perfume ad featuring which singer was banned?", "person"),
+        ("Which tech giant surpassed Apple last Friday?", "organisation"),
+        ("Missiles struck which Ukrainian city?", "place"),
+        ("Which party won the most seats?", "people"),
+        ("Which fruit is nicknamed green gold?", None),  # a common noun: "avocados"
+        ("Who won the race?", None),
+    ],
+)
+def test_the_kind_of_thing_the_target_noun_names(question: str, target_class: str | None) -> None:
+    assert profile_question(question).target_class == target_class
+
+
+def test_a_person_or_place_asked_for_is_a_name_not_a_phrase_a_state_or_a_people(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    cases = [
+        (
+            "Which singer was banned from performing in Texas?",
+            "Texas officials banned the concert after the American singer Mara Lind criticised "
+            "the governor.",
+            "Mara Lind",
+        ),
+        (
+            "Missiles struck a military academy in which Ukrainian city?",
+            "Russian missiles struck a military academy, in an attack that killed 50 people in "
+            "Poltava.",
+            "Poltava",
+        ),
+    ]
+    for question, text, answer in cases:
+        passages = [passage(text)]
+        ranked = rank_evidence(question, passages, embedder)
+        candidates = rank_candidates(profile_question(question), ranked, passages)
+        assert candidates[0].text == answer
+        named = {c.text for c in candidates}
+        assert not named & {"Texas", "American", "Russian", "officials", "concert", "attack"}
+        # Without the target's class, phrases ("officials", "attack") compete.
+        untyped = replace(profile_question(question), target_class=None)
+        assert {"officials", "attack"} & {
+            c.text for c in rank_candidates(untyped, ranked, passages)
+        }
+
+
+def test_a_people_or_party_answers_only_a_question_about_one(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    text = "Taylor Swift and the American poet Emily Dickinson are distant cousins."
+    passages = [passage(text)]
+    question = "Taylor Swift is related to which famous poet?"
+    ranked = rank_evidence(question, passages, embedder)
+    assert "American" not in {
+        c.text for c in rank_candidates(profile_question(question), ranked, passages)
+    }
+    party = "Which party did the poet Emily Dickinson's family support?"
+    text = "Emily Dickinson's father was a Whig, and her family later backed the Republican party."
+    ranked = rank_evidence(party, [passage(text)], embedder)
+    named = {c.text for c in rank_candidates(profile_question(party), ranked, [passage(text)])}
+    assert "Republican" in named
