@@ -262,23 +262,46 @@ def _phrases(tokens: Sequence[Token]) -> list[tuple[str, int, int]]:
     """Runs of one to three lowercase content words ("extreme heat", "official misconduct")."""
     out = []
     run: list[int] = []
+
+    def flush() -> None:
+        if run:
+            out.append(("phrase", run[max(0, len(run) - 3)], run[-1] + 1))
+            if len(run) > 1:
+                out.append(("phrase", run[-1], run[-1] + 1))
+        run.clear()
+
     for i, token in enumerate([*tokens, Token(".", 0, 0)]):
         word = token.text
+        if run and token.start - tokens[run[-1]].end > 1:
+            flush()  # a comma or a dash between words ends the phrase: "favourite, eggs"
         content = word[:1].isalpha() and word.lower() not in STOPWORDS and not _verb_like(word)
-        # "to conduct", "will replace", "can't": after these a word is a verb, not an answer.
+        # "to conduct", "will replace", "they call", "can't": after these a word is a verb.
         verb_next = not run and i > 0 and tokens[i - 1].text.lower() in _BEFORE_VERBS
         content = content and not verb_next and not word.lower().endswith(("n't", "n’t"))
         if content and (word[0].islower() or (i == 0 and word.lower() not in STOPWORDS)):
             run.append(i)
             continue
-        if run:
-            out.append(("phrase", run[max(0, len(run) - 3)], run[-1] + 1))
-            if len(run) > 1:
-                out.append(("phrase", run[-1], run[-1] + 1))
-        run = []
+        flush()
     # On its own, a word in -ing is most often a verb ("going", "breaking"), so it is no
     # answer; inside a phrase ("mass shooting", "flash flooding") it is a noun.
-    return [(k, lo, hi) for k, lo, hi in out if hi - lo > 1 or not _ING.search(tokens[lo].text)]
+    # Nor is a lone modifier ("far", "former", "new") or a day or month ("Tuesday" opening
+    # its sentence): those are no phrase answer, whatever is asked.
+    return [
+        (k, lo, hi)
+        for k, lo, hi in out
+        if not any(t.text.lower() in _CALENDAR for t in tokens[lo:hi])
+        and (
+            hi - lo > 1
+            or not (_ING.search(tokens[lo].text) or tokens[lo].text.lower() in _MODIFIERS)
+        )
+    ]
+
+
+# Adjectives and adverbs that modify a noun phrase but never are one on their own.
+_MODIFIERS = frozenset(
+    """far new former less least several often well latest last next first second third top
+    big biggest major key certain various recent annual early late""".split()  # noqa: SIM905
+)
 
 
 # A short answer is a noun phrase: verbs, prepositions and adverbs end one. Without a
@@ -299,12 +322,12 @@ _NOT_NOUNS = frozenset(
     within across amid amidst among amongst toward towards upon via despite throughout
     beyond beneath onto unlike versus per ago earlier later recently already still soon yet
     even today yesterday tomorrow currently previously meanwhile however instead perhaps
-    maybe likely around along behind nearly almost roughly""".split()  # noqa: SIM905
+    maybe likely around along behind nearly almost roughly including""".split()  # noqa: SIM905
 )
 
 
 _BEFORE_VERBS = frozenset(
-    "to will would can could should may might must shall not never".split()  # noqa: SIM905
+    "to will would can could should may might must shall not never i we you he she they".split()  # noqa: SIM905
 )
 
 

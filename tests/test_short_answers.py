@@ -277,6 +277,36 @@ def test_verbs_and_adverbs_are_never_phrase_answers(embedder: SentenceTransforme
     assert not texts & {"said", "risen", "seized", "released", "within", "earlier"}
 
 
+def test_a_lone_modifier_or_a_day_is_never_a_phrase_answer(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    text = (
+        "Tuesday brought new figures: most food items are far more expensive, and the former "
+        "favourite, eggs, cost the most."
+    )
+    _, candidates = ranked_for(
+        "Which food item has risen most in price?", [passage(text)], embedder
+    )
+    texts = {c.text for c in candidates}
+    assert "eggs" in texts
+    assert not texts & {"Tuesday", "new", "far", "former"}
+    assert "new figures" in texts  # inside a phrase a modifier stays
+
+
+def test_a_phrase_stops_at_punctuation_and_is_no_verb_after_a_pronoun(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    text = (
+        "Growers ship the creamy fruit they call green gold north, avocados, limes and "
+        "storms including tornadoes."
+    )
+    _, candidates = ranked_for("Which fruit is nicknamed green gold?", [passage(text)], embedder)
+    texts = {c.text for c in candidates}
+    assert "avocados" in texts
+    assert not {t for t in texts if "," in t}
+    assert not texts & {"call", "call green gold", "including tornadoes"}
+
+
 def test_what_was_its_name_asks_for_a_name() -> None:
     question = "A storm became the earliest Category 5 hurricane on record. What was its name?"
     assert profile_question(question).wants_name
