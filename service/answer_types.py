@@ -102,13 +102,8 @@ def expected_unit(question: str) -> str | None:
     q = LEADING_CLAUSE.sub("", question).lower()
     if expected_answer_type(question) != "number":
         return None
-    if _PERCENT_ASKED.search(q):
-        return "percent"
-    if _SCORE_ASKED.search(q):
-        return "score"
-    if _MONEY_ASKED.search(q):
-        return "money"
-    return None
+    asked = (("percent", _PERCENT_ASKED), ("score", _SCORE_ASKED), ("money", _MONEY_ASKED))
+    return next((unit for unit, pattern in asked if pattern.search(q)), None)
 
 
 def in_unit(text: str, unit: str) -> bool:

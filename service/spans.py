@@ -166,7 +166,20 @@ def supporting_sentence(sentence: str) -> str:
 
 
 def _spans(tokens: Sequence[Token]) -> list[tuple[str, int, int]]:
-    return _names(tokens) + _quantities(tokens) + _dates(tokens) + _phrases(tokens)
+    # "Tuesday's debate": a day or month, possessive or not, is a date, never a name.
+    names = [
+        (k, lo, hi)
+        for k, lo, hi in _names(tokens)
+        if not all(_calendar_word(t) for t in tokens[lo:hi])
+    ]
+    return names + _quantities(tokens) + _dates(tokens) + _phrases(tokens)
+
+
+def _calendar_word(token: Token) -> bool:
+    return _POSSESSIVE_END.sub("", token.text.lower()) in _CALENDAR
+
+
+_POSSESSIVE_END = re.compile(r"['’]s$")
 
 
 def _is_capitalised(token: Token, i: int) -> bool:
@@ -289,7 +302,7 @@ def _phrases(tokens: Sequence[Token]) -> list[tuple[str, int, int]]:
     return [
         (k, lo, hi)
         for k, lo, hi in out
-        if not any(t.text.lower() in _CALENDAR for t in tokens[lo:hi])
+        if not any(_calendar_word(t) for t in tokens[lo:hi])
         and (
             hi - lo > 1
             or not (_ING.search(tokens[lo].text) or tokens[lo].text.lower() in _MODIFIERS)
