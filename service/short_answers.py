@@ -24,12 +24,13 @@ from service.spans import CANDIDATE_SENTENCES, SpanCandidate, kind_of, tokens_of
 from service.terms import STOPWORDS
 
 # How far below the best extractive candidate the model's span may score and still be taken.
-# Measured with SmolLM2-135M on the questions it answered (short answer right, model's pick
-# against the extractive best): margin 0.25: rtqa-2024-dev (first 100) 14 vs 13 of 84, seed
-# 18 vs 18 of 33, sample 11 vs 11 of 24; 1.0: rtqa 19 vs 13, but seed 13 vs 18 and sample 10
-# vs 11. The extractive ranker is better on the sets it was designed on, the model on real
-# news; 0.25 is the largest margin that lowers no set.
-VERIFIED_MARGIN = 0.25
+# SmolLM2's replies differ from one CPU to another (same weights, temperature 0), so the
+# margin is the largest that lowered no gold set on two machines. On 2026-12-04 (one machine)
+# 0.25 lowered none; on 2026-12-05 (another) 0.25 raised rtqa-2024-dev (short answers 0.343 ->
+# 0.357) and SQuAD (0.196 -> 0.235) but lost a seed question (gold in answer 0.912 -> 0.882,
+# under the 0.90 target), while 0.1 raised seed (short 0.559 -> 0.588) and SQuAD (0.196 ->
+# 0.216), left rtqa as extractive had it, and lowered nothing.
+VERIFIED_MARGIN = 0.1
 # "Verified" is kept for answers the evidence states plainly: the sentence holding the span
 # must carry this share of the question's terms (with its article's title and date), and this
 # many retrieved articles must state the span in a sentence about the question. On
