@@ -94,16 +94,21 @@ def is_demonym(text: str) -> bool:
     return text.strip().lower() in DEMONYMS
 
 
+def _place_name(text: str) -> str:
+    """A place name as the lists hold it: lowercase, no "the", no possessive."""
+    return _POSSESSIVE.sub("", _THE.sub("", text.strip())).lower()
+
+
 def is_listed_place(text: str) -> bool:
     """Whether `text` is a country or a US state of the lists."""
-    name = _POSSESSIVE.sub("", _THE.sub("", text.strip())).lower()
+    name = _place_name(text)
     return name in COUNTRIES or name in US_STATES
 
 
 def place_fit(text: str, asked: str) -> float:
     """+1 when `text` is a place of the kind asked for, -1 when it is a listed place of
     another kind (a country or state where a city is asked), 0 when the lists cannot tell."""
-    name = _POSSESSIVE.sub("", _THE.sub("", text.strip())).lower()
+    name = _place_name(text)
     country, state = name in COUNTRIES, name in US_STATES
     if asked == "country":
         return 1.0 if country else (-1.0 if state else 0.0)

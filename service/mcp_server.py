@@ -105,7 +105,7 @@ def _filters(
         raise ToolError(str(exc)) from exc
     kept = tuple(s for s in sources or [] if s.strip())
     filters = SearchFilters(start, end, kept, as_of=day)
-    return filters if filters.active or day else None
+    return filters if filters.given else None
 
 
 def _tool(call: Callable[[], T]) -> T:

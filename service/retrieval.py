@@ -56,6 +56,11 @@ class SearchFilters:
         """Whether any restriction is set."""
         return bool(self.published_from or self.published_to or self.sources)
 
+    @property
+    def given(self) -> bool:
+        """Whether anything is set: a restriction or the day asked on."""
+        return self.active or self.as_of is not None
+
 
 def recent_range(as_of: str | None, days: int) -> tuple[str, str] | None:
     """The ISO dates (inclusive) of the `days` before `as_of` (None: today), or None if 0."""

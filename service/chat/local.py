@@ -46,7 +46,7 @@ class LocalTransport:
         events = self._engine.ask_stream(
             question,
             top_k=top_k,
-            filters=filters if filters.active or filters.as_of else None,
+            filters=filters if filters.given else None,
             standalone_question=standalone if differs else None,
         )
         try:

@@ -53,7 +53,7 @@ class RemoteTransport:
         body: dict[str, Any] = {"messages": messages, "stream": True}
         if top_k is not None:
             body["top_k"] = top_k
-        if filters.active or filters.as_of:
+        if filters.given:
             body["filters"] = {
                 "published_from": filters.published_from,
                 "published_to": filters.published_to,

@@ -80,7 +80,7 @@ class ChatLoop:
         elif isinstance(command, Reset):
             self.session.reset()
             self.view.show(["New conversation: earlier questions are forgotten."])
-            if self.session.filters.active or self.session.filters.as_of:
+            if self.session.filters.given:
                 self.view.show([filters_line(self.session.filters)])
         elif isinstance(command, Invalid):
             raise InvalidRequest(command.message)
