@@ -43,11 +43,21 @@ class Terminal:
 
     def expect(self, pattern: str, timeout: float = ANSWER_S) -> None:
         """Wait for `pattern` (a regex) to appear, failing at the deadline."""
-        self.child.expect(pattern, timeout=timeout)
+        try:
+            self.child.expect(pattern, timeout=timeout)
+        except pexpect.TIMEOUT:
+            raise AssertionError(self._missed(pattern)) from None
 
     def expect_text(self, text: str, timeout: float = ANSWER_S) -> None:
         """Wait for exactly `text` to appear."""
-        self.child.expect_exact(text, timeout=timeout)
+        try:
+            self.child.expect_exact(text, timeout=timeout)
+        except pexpect.TIMEOUT:
+            raise AssertionError(self._missed(text)) from None
+
+    def _missed(self, wanted: str) -> str:
+        # The whole screen so far: a timeout alone does not say what the chat did instead.
+        return f"{wanted!r} never showed; the terminal read:\n{self.transcript.getvalue()}"
 
     def ask(self, line: str) -> None:
         """Type a line and press Enter."""
