@@ -17,7 +17,6 @@ the fitted weights, then the fitted weights as Python. Nothing is written to the
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import pickle
 from pathlib import Path
@@ -27,10 +26,9 @@ import numpy as np
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from eval.gold import load_gold  # noqa: E402
 from eval.metrics import gold_contained  # noqa: E402
-from service import Settings, engine_for  # noqa: E402
-from service.evidence import rank_evidence  # noqa: E402
-from service.question import profile_question  # noqa: E402
+from service import SearchFilters, Settings, engine_for  # noqa: E402
 from service.span_scoring import FEATURES, WEIGHTS, sentences_about, span_features  # noqa: E402
 from service.spans import candidate_spans  # noqa: E402
 
@@ -42,29 +40,26 @@ LEARNING_RATE = 0.1
 
 
 def collect(gold: Path, index_dir: Path) -> list[dict[str, Any]]:
-    """Per answerable question: its week, and every candidate's features and correctness."""
-    engine = engine_for(
-        Settings(index_dir=index_dir, llm="extractive", top_k=int(os.environ.get("TOP_K", "5")))
-    )
-    retriever = engine.snapshots.current().retriever
+    """Per answerable question: its week, and every candidate's features and correctness.
+
+    Each question is read as `ask` reads it (Engine.read): on the gold's day where it gives
+    one, so that the week asked about counts as it does when answering.
+    """
+    engine = engine_for(Settings(index_dir=index_dir, llm="extractive"))
     out = []
-    for line in gold.read_text(encoding="utf-8").splitlines():
-        record = json.loads(line)
-        if not record["answers"]:
+    for record in load_gold(gold):
+        if not record.answerable:
             continue
-        question = record["question"]
-        vector = engine.embedder.embed([question])[0]
-        passages = retriever.search(question, top_k=engine.limits.top_k, query_vector=vector)
-        ranked = rank_evidence(question, passages, engine.embedder, question_vector=vector)
-        profile = profile_question(question)
+        reading = engine.read(record.question, filters=SearchFilters(as_of=record.date))
+        profile = reading.profile
         rows, labels = [], []
-        about = sentences_about(profile, passages)
-        for candidate in candidate_spans(profile, ranked):
+        about = sentences_about(profile, reading.passages)
+        for candidate in candidate_spans(profile, reading.ranked):
             features = span_features(profile, candidate, about)
             if features is not None:
                 rows.append([features[name] for name in FEATURES])
-                labels.append(gold_contained(candidate.text, record["answers"]))
-        out.append({"week": record.get("date", ""), "x": rows, "y": labels})
+                labels.append(gold_contained(candidate.text, record.answers))
+        out.append({"week": record.date or "", "x": rows, "y": labels})
     return out
 
 

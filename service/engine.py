@@ -28,7 +28,7 @@ from service.evidence import Evidence, rank_evidence
 from service.metadata_answers import metadata_fact, missing_reason, opening_span
 from service.passages import Passage
 from service.prompting import PromptLibrary
-from service.question import profile_question
+from service.question import QuestionProfile, profile_question
 from service.retrieval import Retriever, SearchFilters
 from service.short_answers import SettledSpan, settle_short_answer
 from service.snapshots import StoreSnapshots
@@ -59,6 +59,16 @@ class EngineLimits:
     shown_candidates: int = 5
 
 
+@dataclass(frozen=True)
+class Reading:
+    """A question as the engine reads it before answering: its profile, the passages found
+    and their sentences ranked as evidence, best first."""
+
+    profile: QuestionProfile
+    passages: list[Passage]
+    ranked: list[Evidence]
+
+
 class Engine:
     """Answers questions over the current store version with a backend, verifying citations."""
 
@@ -83,6 +93,18 @@ class Engine:
         """Passages only, no generation."""
         query = self._checked_question(query, what="query")
         return self._retrieve(self.snapshots.current().retriever, query, top_k, filters)
+
+    def read(
+        self, question: str, *, top_k: int | None = None, filters: SearchFilters | None = None
+    ) -> Reading:
+        """What `ask` reads for a question, without answering it: the question's profile, the
+        passages found and their sentences ranked as evidence (to study answer selection)."""
+        query = self._checked_question(question)
+        vector = self.embedder.embed([query])[0]
+        snapshot = self.snapshots.current()
+        passages = self._retrieve(snapshot.retriever, query, top_k, filters, vector)
+        ranked = self._rank(snapshot.retriever, query, passages, filters, vector)
+        return Reading(profile_question(query), passages, ranked)
 
     def ask(
         self,
@@ -126,11 +148,7 @@ class Engine:
                 answer = _with_standalone(answer, standalone_question)
             yield FinalEvent(answer)
             return
-        # The week asked about: its articles' sentences count for more.
-        recent = snapshot.retriever.week_asked(filters)
-        ranked = rank_evidence(
-            query, passages, self.embedder, question_vector=query_vector, recent=recent
-        )
+        ranked = self._rank(snapshot.retriever, query, passages, filters, query_vector)
         clock.mark("retrieval")
         verdict = assess_answerability(query, passages, ranked)
         if not verdict.answerable:
@@ -179,6 +197,20 @@ class Engine:
     ) -> list[Passage]:
         return retriever.search(
             query, top_k=top_k or self.limits.top_k, filters=filters, query_vector=query_vector
+        )
+
+    def _rank(
+        self,
+        retriever: Retriever,
+        query: str,
+        passages: list[Passage],
+        filters: SearchFilters | None,
+        query_vector: np.ndarray,
+    ) -> list[Evidence]:
+        # The week asked about: its articles' sentences count for more.
+        recent = retriever.week_asked(filters)
+        return rank_evidence(
+            query, passages, self.embedder, question_vector=query_vector, recent=recent
         )
 
     def condense(self, history: Sequence[ChatMessage], question: str) -> str:

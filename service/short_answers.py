@@ -19,7 +19,13 @@ from dataclasses import dataclass
 from service.evidence import Evidence
 from service.passages import Passage
 from service.question import QuestionProfile
-from service.span_scoring import score_span, sentences_about, whole_words
+from service.span_scoring import (
+    full_name_margin,
+    score_span,
+    sentences_about,
+    whole_words,
+    with_full_name_first,
+)
 from service.spans import CANDIDATE_SENTENCES, SpanCandidate, kind_of, tokens_of
 from service.terms import STOPWORDS
 
@@ -84,6 +90,9 @@ def settle_short_answer(
         chosen = best  # "John Nicholson" for "General John Nicholson": the model agrees
     if chosen is None or chosen.score < best.score - margin:
         return SettledSpan(best, verified=False, rejected_reply=clean_reply(reply) or None)
+    # "LeBron James" for the model's "James", as for the extractive best.
+    others = [c for c in candidates if c is not chosen]
+    chosen = with_full_name_first([chosen, *others], full_name_margin(profile))[0]
     runner_up = max((c.score for c in candidates if not _same_answer(c, chosen)), default=0.0)
     plain = (
         chosen.evidence.coverage >= MIN_SENTENCE_COVERAGE

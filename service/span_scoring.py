@@ -11,6 +11,7 @@ the other half: fitted weights have not yet beaten these on all sets at once (se
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -104,7 +105,8 @@ def rank_candidates(
         if scored is not None and (key not in best or scored.score > best[key].score):
             best[key] = scored
     counted = (with_counted_noun(c, profile) for c in best.values())
-    return with_full_name_first(sorted(counted, key=lambda c: c.score, reverse=True))
+    best_first = sorted(counted, key=lambda c: c.score, reverse=True)
+    return with_full_name_first(best_first, full_name_margin(profile))
 
 
 # A name that a close runner-up writes in full ("Washington" / "George Washington", "Lions" /
@@ -114,13 +116,27 @@ FULL_NAME_DEPTH = 5
 FULL_NAME_MARGIN = 1.0
 
 
-def with_full_name_first(ranked: list[SpanCandidate]) -> list[SpanCandidate]:
+def full_name_margin(profile: QuestionProfile) -> float:
+    """How far below the best a fuller form of its name may score and still name the answer.
+
+    Asked for a person, any fuller form among the best candidates: news writes a person in
+    full once, then by surname in every sentence that follows ("James became the first player
+    to score 40,000 points" after "LeBron James"), so the surname's sentence often scores
+    best. "James" alone is not an answer a reader can trust.
+    """
+    person = profile.target_class == "person" or profile.wh in _PERSON_QUESTION_WORDS
+    return math.inf if person else FULL_NAME_MARGIN
+
+
+def with_full_name_first(
+    ranked: list[SpanCandidate], margin: float = FULL_NAME_MARGIN
+) -> list[SpanCandidate]:
     """`ranked`, with a fuller form of the best name moved first, at the best's score."""
     if not ranked or ranked[0].kind != "name":
         return ranked
     best = ranked[0]
     for i, other in enumerate(ranked[1:FULL_NAME_DEPTH], start=1):
-        close = other.score >= best.score - FULL_NAME_MARGIN
+        close = other.score >= best.score - margin
         if other.kind == "name" and close and _fuller_name(other.text, best.text):
             return [replace(other, score=best.score), *ranked[:i], *ranked[i + 1 :]]
     return ranked

@@ -17,7 +17,7 @@ from service.passages import Passage
 from service.question import profile_question
 from service.settings import Settings
 from service.short_answers import settle_short_answer, span_for_reply
-from service.span_scoring import WEIGHTS, rank_candidates, with_full_name_first
+from service.span_scoring import WEIGHTS, full_name_margin, rank_candidates, with_full_name_first
 from service.spans import SpanCandidate, supporting_sentence
 from tests.conftest import REPO
 
@@ -432,6 +432,36 @@ def test_a_name_is_answered_in_full_where_a_close_candidate_writes_it_so(
     ranked = with_full_name_first([_named(best, 2.0), _named("Elsewhere", 1.8), _named(other, 1.5)])
     assert ranked[0].text == first and ranked[0].score == 2.0
     assert sorted(c.text for c in ranked) == sorted([best, "Elsewhere", other])
+
+
+@pytest.mark.parametrize(
+    ("question", "first"),
+    [
+        # A person is named in full however far below the surname's sentence it scores.
+        ("Which basketball star became the first to score 40,000 points?", "LeBron James"),
+        ("Who became the first player to score 40,000 points?", "LeBron James"),
+        # Anything else keeps the margin: "Washington" the city is not George Washington.
+        ("Which city did the team beat on Sunday?", "James"),
+    ],
+)
+def test_a_person_asked_for_is_named_in_full_whatever_the_surnames_lead(
+    question: str, first: str
+) -> None:
+    ranked = [_named("James", 3.6), _named("Kareem Abdul-Jabbar", 2.0), _named("LeBron James", 1.9)]
+    margin = full_name_margin(profile_question(question))
+    assert with_full_name_first(ranked, margin)[0].text == first
+
+
+def test_the_models_pick_is_answered_in_full_too() -> None:
+    # The model picks a near-tie written short ("James"); the answer names him in full, as a
+    # close candidate writes it, and not the extractive best.
+    candidates = [_named("Anthony Davis", 2.0), _named("James", 1.95), _named("LeBron James", 1.2)]
+    profile = profile_question("Who scored the winning basket?")
+    settled = settle_short_answer("James [1]", profile, candidates, [], [])
+    assert settled.candidate.text == "LeBron James" and settled.rejected_reply is None
+    # Unchanged where no candidate writes the pick in full.
+    settled = settle_short_answer("Anthony Davis", profile, candidates[:2], [], [])
+    assert settled.candidate.text == "Anthony Davis"
 
 
 def test_a_verb_after_to_or_a_modal_is_no_phrase_answer(
