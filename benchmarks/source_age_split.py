@@ -23,6 +23,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from eval.gold import load_gold
 from indexer.store import Store
 
 DEFAULT_DAYS = 10
@@ -65,14 +66,13 @@ def published_by_source(index_dir: Path) -> dict[str, date]:
 def fresh_questions(gold: Path, published: dict[str, date], days: int) -> dict[str, bool]:
     """Answerable question id -> whether a source was published in the `days` before it."""
     fresh: dict[str, bool] = {}
-    for line in gold.read_text(encoding="utf-8").splitlines():
-        record: dict[str, Any] = json.loads(line)
-        if not record["answers"] or not record.get("date"):
+    for record in load_gold(gold):
+        if not record.answerable or record.date is None:
             continue
-        asked = date.fromisoformat(str(record["date"]).replace("/", "-"))
+        asked = date.fromisoformat(record.date)
         window = (asked - timedelta(days=days), asked)
-        fresh[record["id"]] = any(
-            window[0] <= published[s] <= window[1] for s in record["sources"] if s in published
+        fresh[record.id] = any(
+            window[0] <= published[s] <= window[1] for s in record.sources if s in published
         )
     return fresh
 
