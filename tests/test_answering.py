@@ -137,6 +137,23 @@ def test_evidence_from_the_week_asked_about_ranks_first(extractive_engine: Engin
     assert "2024-port-selvane-deal-cancelled.md" in {e.passage.source for e in then}
 
 
+def test_read_is_what_ask_reads_for_a_question(extractive_engine: Engine) -> None:
+    question = "Who commanded the Silver Tide exercise?"
+    reading = extractive_engine.read(question, top_k=5)
+    assert reading.profile == profile_question(question)
+    assert reading.passages == extractive_engine.search(question, top_k=5)
+    assert reading.ranked, "the passages hold sentences"
+    assert all(e.passage in reading.passages for e in reading.ranked)
+    scores = [e.score for e in reading.ranked]
+    assert scores == sorted(scores, reverse=True)
+    # The sentence that answers is among them, and ask quotes only sentences it read.
+    assert any("Kaja Stroud" in e.text for e in reading.ranked)
+    quotes = {c.quote for c in extractive_engine.ask(question, top_k=5).citations}
+    assert quotes and quotes <= {e.text for e in reading.ranked}
+    with pytest.raises(InvalidRequest, match="empty"):
+        extractive_engine.read("  ")
+
+
 def test_names_are_found_by_lexical_search_even_when_embeddings_blur_them(
     extractive_engine: Engine,
 ) -> None:
