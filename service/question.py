@@ -18,8 +18,14 @@ from service.terms import STOPWORDS, KeyTerms, key_terms, normalize_word, term_s
 # thing the answer is, and articles often put that noun beside the answer ("Gen. X", "the
 # automaker Ford"). Words here follow "which/what" without naming a kind of thing.
 _NOT_A_TARGET = frozenset(
-    """is was are were did does do has have had will would can could should of kind type sort
-    the a an""".split()  # noqa: SIM905 - a word list reads best as text
+    """is was are were did does do has have had will would can could should may might must
+    of kind type sort the a an""".split()  # noqa: SIM905 - a word list reads best as text
+)
+# "the world's happiest country", "the highest hurricane category": the noun follows.
+_SUPERLATIVE = re.compile(
+    r"\w+iest|best|worst|most|least|largest|biggest|highest|lowest|smallest|longest|oldest"
+    r"|newest|youngest|latest|greatest|fastest|richest|strongest|tallest|coldest|hottest"
+    r"|warmest|deepest|closest|widest|cheapest|loudest|brightest"
 )
 # Irregular past tenses end the noun as "-ed" does ("which show won ...", "which team beat").
 _IRREGULAR_PAST = frozenset(
@@ -198,7 +204,7 @@ def _target_noun(text: str) -> str | None:
     # "which US government department is ...": capitalised modifiers are skipped, and the
     # noun is the last of at most two lowercase words ("weather event", "tech giant").
     nouns: list[str] = []
-    for word in words(text[match.start(1) :])[:5]:
+    for i, word in enumerate(words(text[match.start(1) :])[:6]):
         lowered = word.lower()
         if word[0].isupper() or (lowered in _NOT_A_TARGET and not nouns):
             continue
@@ -206,6 +212,14 @@ def _target_noun(text: str) -> str | None:
         ends_noun = lowered in _NOT_A_TARGET or lowered in STOPWORDS or lowered in _IRREGULAR_PAST
         if ends_noun or re.search(r"(ing|ed|ly)$", lowered):
             break
+        owner = re.sub(r"['’]s$", "", lowered)
+        if owner != lowered:
+            if i == 0:
+                return normalize_word(owner)  # "which state's top court": the state is asked
+            nouns = []  # "what is the world's happiest country": the world is no answer
+            continue
+        if _SUPERLATIVE.fullmatch(lowered):
+            continue  # "the highest hurricane category": a category is asked for
         nouns.append(lowered)
         if len(nouns) == 2:
             break

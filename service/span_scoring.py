@@ -60,6 +60,7 @@ FEATURES = (
     "person_for_who",  # titled or speaking name for "who"
     "place_for_who",  # a name after "in"/"at"/"from" for "who" (most often a place)
     "place_for_where",  # the same for "where"
+    "place_for_thing",  # a country or US state where no place is asked for ("which dam")
     "place_fit",  # +1 a country/state where one is asked, -1 a place of the wrong kind
     "agreement",  # further articles stating it in a sentence about the question
     "question_overlap",  # share of its words that the question has
@@ -82,6 +83,7 @@ WEIGHTS: Mapping[str, float] = {
     "place_for_who": -0.4,
     "place_for_where": 0.4,
     "place_fit": 0.5,
+    "place_for_thing": -0.5,
     "agreement": 0.25,
     "question_overlap": -0.5,
     "long_span": -0.1,
@@ -226,6 +228,7 @@ def _features(
         "place_for_who": float(who and is_name and after_place),
         "place_for_where": float(profile.wh == "where" and is_name and after_place),
         "place_fit": place_fit(candidate.text, profile.place) if profile.place else 0.0,
+        "place_for_thing": float(_asks_no_place(profile) and is_listed_place(candidate.text)),
         "agreement": float(min(max(agreeing - 1, 0), MAX_AGREEING_DOCUMENTS)),
         "question_overlap": sum(asked_in_question(t, profile) for t in content)
         / max(len(content), 1),
@@ -326,6 +329,13 @@ def _slot_filled(tokens: Sequence[Token], lo: int, hi: int, profile: QuestionPro
     left = bool(before) and before[0] in profile.slot_before
     right = bool(profile.slot_after & set(after[:2]))
     return float(left) + float(right)
+
+
+def _asks_no_place(profile: QuestionProfile) -> bool:
+    """Neither "where" nor a place or people asked for: "Which US dam is failing?" is not
+    answered by "Minnesota", though the state stands beside every word of the question.
+    A penalty, not a rule: "which school" is now and then answered by a state ("Michigan")."""
+    return profile.wh != "where" and profile.target_class not in ("place", "people")
 
 
 def _stop(token: Token) -> bool:
