@@ -204,7 +204,7 @@ def _target_noun(text: str) -> str | None:
     # "which US government department is ...": capitalised modifiers are skipped, and the
     # noun is the last of at most two lowercase words ("weather event", "tech giant").
     nouns: list[str] = []
-    for i, word in enumerate(words(text[match.start(1) :])[:6]):
+    for i, word in enumerate(words(text[match.start(1) :])[:5]):
         lowered = word.lower()
         if word[0].isupper() or (lowered in _NOT_A_TARGET and not nouns):
             continue
