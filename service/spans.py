@@ -34,6 +34,8 @@ _CONNECTORS = frozenset({"of", "the", "and", "for", "de", "&", "on", "in"})
 _SCALE = frozenset({"million", "billion", "trillion", "thousand", "percent", "per", "cent"})
 _CALENDAR = frozenset(MONTHS + WEEKDAYS)
 # "Jan. 4": abbreviated months and weekdays are dates, not names.
+_NUMBERED = re.compile(r"\d{1,3}")
+_MONTHS_SHORT = frozenset("jan feb mar apr jun jul aug sep sept oct nov dec".split())  # noqa: SIM905
 _CALENDAR_SHORT = frozenset(
     """jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat
     sun""".split()  # noqa: SIM905
@@ -213,6 +215,9 @@ def _names(tokens: Sequence[Token]) -> list[tuple[str, int, int]]:
                 break
         lo = i + 1 if tokens[i].text.lower() == "the" and j > i + 1 else i
         out.append(("name", lo, j))
+        # "Category 5", "Apollo 11", "Boeing 737": a name numbered, as well as the name.
+        if j < len(tokens) and tokens[j].joined and _NUMBERED.fullmatch(tokens[j].text):
+            out.append(("name", lo, j + 1))
         # "General John Nicholson": the name without the titles before it, too.
         titled = lo
         while titled < j - 1 and tokens[titled].text.lower().split("-")[0] in TITLES:
@@ -255,7 +260,7 @@ def _dates(tokens: Sequence[Token]) -> list[tuple[str, int, int]]:
         word = token.text.lower()
         if word in WEEKDAYS or (_YEAR.fullmatch(word) and not _after_month(tokens, i)):
             out.append(("date", i, i + 1))
-        elif word in MONTHS:
+        elif word in MONTHS or (word in _MONTHS_SHORT and _day_after(tokens, i)):
             lo, hi = i, i + 1
             if i > 0 and _DAY.fullmatch(tokens[i - 1].text):
                 lo = i - 1
@@ -268,7 +273,14 @@ def _dates(tokens: Sequence[Token]) -> list[tuple[str, int, int]]:
 
 
 def _after_month(tokens: Sequence[Token], i: int) -> bool:
-    return any(t.text.lower() in MONTHS for t in tokens[max(0, i - 2) : i])
+    before = [t.text.lower() for t in tokens[max(0, i - 2) : i]]
+    return any(w in MONTHS or w in _MONTHS_SHORT for w in before)
+
+
+def _day_after(tokens: Sequence[Token], i: int) -> bool:
+    # "Aug. 23, 2044" and "Dec. 2023" are dates; "Jan" alone may be a name.
+    after = tokens[i + 1].text if i + 1 < len(tokens) else ""
+    return bool(_DAY.fullmatch(after) or _YEAR.fullmatch(after))
 
 
 def _phrases(tokens: Sequence[Token]) -> list[tuple[str, int, int]]:

@@ -304,6 +304,25 @@ def test_verbs_adverbs_lone_modifiers_and_days_are_never_phrase_answers(
     assert not texts & never
 
 
+def test_an_abbreviated_month_makes_one_date_and_a_numbered_name_is_one_name(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    _, when = ranked_for(
+        "When will the next total eclipse be seen from Veldria?",
+        [passage("The next total eclipse seen from Veldria will come on Aug. 23, 2044.")],
+        embedder,
+    )
+    assert when[0].text == "Aug. 23, 2044"
+    assert not {"23", "2044"} & {c.text for c in when}  # no part of it stands alone
+    _, which = ranked_for(
+        "What is the highest storm category on the Tessel scale?",
+        [passage("The Tessel scale runs from Category 1 storms to Category 5, its highest.")],
+        embedder,
+    )
+    assert which[0].text == "Category 5"
+    assert "Category 1" in {c.text for c in which}
+
+
 def test_a_phrase_stops_at_punctuation_and_is_no_verb_after_a_pronoun(
     embedder: SentenceTransformerEmbedder,
 ) -> None:
