@@ -173,6 +173,8 @@ def _spans(tokens: Sequence[Token]) -> list[tuple[str, int, int]]:
         (k, lo, hi)
         for k, lo, hi in _names(tokens)
         if not all(_calendar_word(t) for t in tokens[lo:hi])
+        # "Sen.", "Gov.": a title alone names no one.
+        and not all(t.text.lower() in TITLES for t in tokens[lo:hi])
     ]
     return names + _quantities(tokens) + _dates(tokens) + _phrases(tokens)
 
@@ -182,11 +184,16 @@ def _calendar_word(token: Token) -> bool:
 
 
 _POSSESSIVE_END = re.compile(r"['’]s$")
+# "Sen. Ben Cardin, D-Md.": a party and state, not a name.
+_PARTY_TAG = re.compile(r"[DRI]-[A-Z][A-Za-z]{1,13}")
 
 
 def _is_capitalised(token: Token, i: int) -> bool:
     word = token.text.lstrip("$£€")
-    if not word or not word[0].isupper() or word.lower() in _CALENDAR | _CALENDAR_SHORT:
+    if not word or not word[0].isupper() or _PARTY_TAG.fullmatch(word):
+        return False
+    # "Wednesday's GOP debate": the day is no part of a name.
+    if _POSSESSIVE_END.sub("", word.lower()) in _CALENDAR | _CALENDAR_SHORT:
         return False
     # A capital at a sentence's start is no sign of a name for a function word ("The", "He").
     return not (i == 0 and word.lower() in STOPWORDS)

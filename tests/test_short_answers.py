@@ -323,6 +323,24 @@ def test_an_abbreviated_month_makes_one_date_and_a_numbered_name_is_one_name(
     assert "Category 1" in {c.text for c in which}
 
 
+def test_a_party_tag_a_lone_title_or_a_day_is_no_part_of_a_name(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    _, candidates = ranked_for(
+        "Who did Veldrian Democrats nominate to replace retiring senator Ivo Marr?",
+        [
+            passage(
+                "After Wednesday's GOP debate, Democrats nominated Ada Quell to replace Sen. Ivo "
+                "Marr, D-Md., who is retiring."
+            )
+        ],
+        embedder,
+    )
+    texts = {c.text for c in candidates}
+    assert candidates[0].text == "Ada Quell"
+    assert not texts & {"Wednesday's GOP", "D-Md", "Sen", "Sen. Ivo Marr, D-Md"}
+
+
 def test_a_phrase_stops_at_punctuation_and_is_no_verb_after_a_pronoun(
     embedder: SentenceTransformerEmbedder,
 ) -> None:
