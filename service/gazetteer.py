@@ -84,6 +84,26 @@ _POSSESSIVE = re.compile(r"['’]s?$")
 _PLACE_TARGETS = {"countri": "country", "nation": "country", "state": "state", "citi": "city"}
 
 
+# Countries that news names by a short form too: "the US" in a question is the United States
+# of the answer. Abbreviations are matched as written (capitals), never the pronoun "us".
+_SHORT_FORMS = {
+    "united states": ("US", "U.S.", "USA", "U.S.A.", "America"),
+    "united kingdom": ("UK", "U.K.", "Britain", "Great Britain"),
+    "united arab emirates": ("UAE", "U.A.E."),
+}
+
+
+def named_by_another_form(text: str, question: str) -> bool:
+    """Whether the question names the place `text` in another of its forms ("United States"
+    where the question says "the US", "Britain" where it says "the UK")."""
+    name = _place_name(text)
+    for full, short in _SHORT_FORMS.items():
+        forms = (full.title(), *short)
+        if name in (full, *(s.lower() for s in short)):
+            return any(re.search(rf"(?<![\w.]){re.escape(f)}(?![\w])", question) for f in forms)
+    return False
+
+
 def place_kind(target: str | None) -> str | None:
     """'country', 'state' or 'city' when the question's target noun asks for one; else None."""
     return _PLACE_TARGETS.get(target or "")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from service.answer_types import MONTHS, NUMBER_WORDS, WEEKDAYS
 from service.evidence import Evidence
+from service.gazetteer import named_by_another_form
 from service.question import QuestionProfile
 from service.terms import STOPWORDS, normalize_word
 
@@ -386,10 +387,13 @@ def kind_of(text: str) -> str:
 
 
 def _repeats_question(span: Sequence[Token], profile: QuestionProfile) -> bool:
-    """Made only of the question's words, or of titles ("Secretary", "General")."""
+    """Made only of the question's words, or of titles ("Secretary", "General"), or a place the
+    question names in another form ("United States" where it says "the US")."""
     content = [t for t in span if t.text.lower() not in STOPWORDS]
-    return not content or all(
-        asked_in_question(t, profile) or t.text.lower() in TITLES for t in content
+    return (
+        not content
+        or all(asked_in_question(t, profile) or t.text.lower() in TITLES for t in content)
+        or named_by_another_form(" ".join(t.text for t in span), profile.text)
     )
 
 
@@ -398,6 +402,9 @@ def asked_in_question(token: Token, profile: QuestionProfile) -> bool:
     norm = token.norm
     if norm in profile.asked:
         return True
+    if "-" in norm:  # "Coca-Cola" where the question says "Coca-Cola" (its words, split)
+        parts = [normalize_word(part) for part in norm.split("-") if part]
+        return bool(parts) and all(part in profile.asked for part in parts)
     return len(norm) >= ROOT_LETTERS and any(
         len(name) >= ROOT_LETTERS and (name.startswith(norm) or norm.startswith(name))
         for name in profile.terms.names

@@ -140,6 +140,40 @@ def test_a_span_of_the_question_itself_is_never_the_answer(
     assert all(c.text != "John Nicholson" for c in candidates)
 
 
+@pytest.mark.parametrize(
+    ("question", "sentence", "repeat", "answer"),
+    [
+        (
+            "In 1803, the US purchased the Louisiana Territory from which country?",
+            "In 1803 the United States bought the Louisiana Territory from France.",
+            "United States",
+            "France",
+        ),
+        (
+            "Coca-Cola is making a new flavor permanent. What is it called?",
+            "Coca-Cola said its new flavor, Spiced, will stay on shelves.",
+            "Coca-Cola",
+            "Spiced",
+        ),
+    ],
+)
+def test_a_hyphenated_word_or_a_country_the_question_names_another_way_repeats_it(
+    question: str, sentence: str, repeat: str, answer: str, embedder: SentenceTransformerEmbedder
+) -> None:
+    _, candidates = ranked_for(question, [passage(sentence)], embedder)
+    assert repeat not in [c.text for c in candidates]
+    assert candidates[0].text == answer
+
+
+def test_a_short_form_is_matched_as_written_never_as_the_pronoun_us() -> None:
+    from service.gazetteer import named_by_another_form
+
+    assert named_by_another_form("the United States", "Which country did the U.S. buy it from?")
+    assert named_by_another_form("Britain", "Who leads the UK?")
+    assert not named_by_another_form("United States", "Who told us about the vote?")
+    assert not named_by_another_form("France", "Which country did the US buy it from?")
+
+
 def test_a_how_many_question_is_answered_by_a_count_not_a_year(
     embedder: SentenceTransformerEmbedder,
 ) -> None:
