@@ -61,6 +61,7 @@ FEATURES = (
     "place_for_who",  # a name after "in"/"at"/"from" for "who" (most often a place)
     "place_for_where",  # the same for "where"
     "place_for_thing",  # a country or US state where no place is asked for ("which dam")
+    "person_for_thing",  # a name titled as a person where an organisation or place is asked
     "place_fit",  # +1 a country/state where one is asked, -1 a place of the wrong kind
     "agreement",  # further articles stating it in a sentence about the question
     "question_overlap",  # share of its words that the question has
@@ -84,6 +85,7 @@ WEIGHTS: Mapping[str, float] = {
     "place_for_where": 0.4,
     "place_fit": 0.5,
     "place_for_thing": -0.5,
+    "person_for_thing": -1.0,
     "agreement": 0.25,
     "question_overlap": -0.5,
     "long_span": -0.1,
@@ -184,7 +186,7 @@ def score_span(
     """The candidate with its score and agreeing articles, or None when it cannot be the kind
     of answer asked for. `about` is sentences_about(profile, passages)."""
     documents = documents_stating(candidate.text, about)
-    features = _features(profile, candidate, documents)
+    features = _features(profile, candidate, documents, _titled_anywhere(candidate, about))
     if features is None:
         return None
     score = sum(weights[name] * value for name, value in features.items())
@@ -195,11 +197,12 @@ def span_features(
     profile: QuestionProfile, candidate: SpanCandidate, about: Sequence[AboutSentence]
 ) -> dict[str, float] | None:
     """The FEATURES of a candidate, or None when it is not of a kind the question allows."""
-    return _features(profile, candidate, documents_stating(candidate.text, about))
+    documents = documents_stating(candidate.text, about)
+    return _features(profile, candidate, documents, _titled_anywhere(candidate, about))
 
 
 def _features(
-    profile: QuestionProfile, candidate: SpanCandidate, agreeing: int
+    profile: QuestionProfile, candidate: SpanCandidate, agreeing: int, titled: bool
 ) -> dict[str, float] | None:
     typed = _kind_features(profile, candidate)
     if typed is None:
@@ -229,6 +232,9 @@ def _features(
         "place_for_where": float(profile.wh == "where" and is_name and after_place),
         "place_fit": place_fit(candidate.text, profile.place) if profile.place else 0.0,
         "place_for_thing": float(_asks_no_place(profile) and is_listed_place(candidate.text)),
+        "person_for_thing": float(
+            is_name and profile.target_class in ("organisation", "place") and titled
+        ),
         "agreement": float(min(max(agreeing - 1, 0), MAX_AGREEING_DOCUMENTS)),
         "question_overlap": sum(asked_in_question(t, profile) for t in content)
         / max(len(content), 1),
@@ -348,6 +354,23 @@ def _person_like(tokens: Sequence[Token], lo: int, hi: int) -> bool:
     titled = any(w.split("-")[0] in TITLES for w in around)
     speaks = any(t.text.lower() in _SPEECH for t in tokens[hi : hi + 2])
     return titled or speaks
+
+
+def _titled_anywhere(candidate: SpanCandidate, about: Sequence[AboutSentence]) -> bool:
+    """Whether the name opens with a person's title ("President Dana Whitfield") or a
+    sentence about the question gives it one just before it ("Prime Minister Ariel Henry").
+    Speech tells nothing here: "Instagram said" too."""
+    if candidate.kind != "name":
+        return False
+    if candidate.text.split()[0].lower().strip(".,") in TITLES:
+        return True
+    pattern = whole_words(candidate.text)
+    for _, sentence in about:
+        for m in pattern.finditer(sentence):
+            before = sentence[: m.start()].split()[-2:]
+            if any(w.lower().strip(".,") in TITLES for w in before):
+                return True
+    return False
 
 
 def _target_beside(tokens: Sequence[Token], lo: int, hi: int, target: str) -> bool:

@@ -672,6 +672,28 @@ def test_a_country_or_state_is_no_answer_where_a_thing_of_another_kind_is_asked_
     assert span_features(profile, state, [])["place_for_thing"] == 1.0
 
 
+def test_a_name_titled_as_a_person_is_no_answer_where_an_organisation_is_asked_for(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    question = "Which university announced its president will step down this summer?"
+    passages = [
+        passage(
+            "Brookfield University said that President Dana Whitfield announced she will step "
+            "down this summer."
+        )
+    ]
+    ranked = rank_evidence(question, passages, embedder)
+    profile = profile_question(question)
+    assert rank_candidates(profile, ranked, passages)[0].text == "Brookfield University"
+    # The president stands beside "step down": without the penalty she would lead.
+    unpenalised = {**WEIGHTS, "person_for_thing": 0.0}
+    led = rank_candidates(profile, ranked, passages, unpenalised)[0].text
+    assert led == "President Dana Whitfield"
+    # Where a person is asked for, her title counts for her, not against.
+    who = profile_question("Who will step down this summer?")
+    assert "Dana Whitfield" in rank_candidates(who, ranked, passages)[0].text
+
+
 def test_a_people_or_party_answers_only_a_question_about_one(
     embedder: SentenceTransformerEmbedder,
 ) -> None:
