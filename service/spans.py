@@ -32,6 +32,7 @@ _LETTERS = r"[^\W_](?:[^\W_]|[\u0300-\u036f])*"
 _AGED = re.compile(r"(\d+)-((?:year|month|week|day)s?-old)", re.IGNORECASE)
 _TOKEN = re.compile(rf"[$£€]?{_LETTERS}(?:[.,'’&-]{_LETTERS})*%?")
 _CONNECTORS = frozenset({"of", "the", "and", "for", "de", "&", "on", "in"})
+_HEAD_JOINTS = frozenset({"of", "for"})
 _SCALE = frozenset({"million", "billion", "trillion", "thousand", "percent", "per", "cent"})
 _CALENDAR = frozenset(MONTHS + WEEKDAYS)
 # "Jan. 4": abbreviated months and weekdays are dates, not names.
@@ -233,9 +234,12 @@ def _names(tokens: Sequence[Token]) -> list[tuple[str, int, int]]:
         if titled > lo:
             out.append(("name", titled, j))
         # "Veldria and Calmora", "Rear Admiral Kaja Stroud of Veldria": each part on its own.
+        # A lone word before "of" or "for" is the head of the whole name, no name of its own:
+        # not "Department" from "Department of Agriculture", "Centers" from "Centers for ...".
         joints = [k for k in range(lo, j) if tokens[k].text.lower() in _CONNECTORS]
         for a, b in zip([lo - 1, *joints], [*joints, j], strict=True):
-            if joints and b > a + 1:
+            head = b == a + 2 and b < j and tokens[b].text.lower() in _HEAD_JOINTS
+            if joints and b > a + 1 and not head:
                 out.append(("name", a + 1, b))
         i = j
     return out

@@ -375,6 +375,25 @@ def test_a_party_tag_a_lone_title_or_a_day_is_no_part_of_a_name(
     assert not texts & {"Wednesday's GOP", "D-Md", "Sen", "Sen. Ivo Marr, D-Md"}
 
 
+def test_the_lone_head_word_of_a_name_with_of_or_for_is_no_name_of_its_own(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    _, candidates = ranked_for(
+        "Which insect has been declared eradicated in Veldria?",
+        [
+            passage(
+                "The Department of Agriculture and the Centers for Plant Health declared the "
+                "Tessel hornet eradicated in Veldria."
+            )
+        ],
+        embedder,
+    )
+    texts = {c.text for c in candidates}
+    assert {"Department of Agriculture", "Agriculture", "Centers for Plant Health"} <= texts
+    assert "Plant Health" in texts and "Tessel" in texts
+    assert not texts & {"Department", "Centers"}
+
+
 def test_a_phrase_stops_at_punctuation_and_is_no_verb_after_a_pronoun(
     embedder: SentenceTransformerEmbedder,
 ) -> None:
