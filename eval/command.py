@@ -67,6 +67,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--backend", dest="llm", choices=BACKENDS, help="FOOTNOTE_LLM (also the recipe's LLM)"
     )
     parser.add_argument("--top-k", dest="top_k", type=int, help="passages per question (k)")
+    parser.add_argument(
+        "--week-required",
+        dest="week_required",
+        action="store_const",
+        const=True,
+        help="abstain where nothing found is from the week asked (FOOTNOTE_WEEK_REQUIRED)",
+    )
     parser.add_argument("--report", type=Path, help="report folder (default reports/GOLD-LABEL)")
     parser.add_argument("--json", action="store_true", help="print every figure as JSON")
     parser.add_argument(

@@ -309,6 +309,17 @@ def _register_ask(sub: Any) -> None:
     _common(p)
     _filter_flags(p)
     _backend_flag(p)
+    p.add_argument(
+        "--week-required",
+        dest="week_required",
+        action="store_const",
+        const=True,
+        help=_setting(
+            "with --as-of: abstain where nothing found is from that week and no second article "
+            "states the answer",
+            "week_required",
+        ),
+    )
     p.set_defaults(handler=_ask)
 
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from indexer.embedding import Embedder
 from indexer.store import StoredDocument
-from service.answerability import assess_answerability
+from service.answerability import assess_answerability, assess_recency
 from service.answers import (
     ABSTENTION_TEXT,
     Answer,
@@ -57,6 +57,9 @@ class EngineLimits:
     # Candidate spans listed in the prompt for the model to choose among, and at most as many
     # evidence sentences (theirs first): reading the prompt is most of a small model's time.
     shown_candidates: int = 5
+    # Abstain on a question asked on a given day (as_of) where nothing retrieved is from its
+    # week and no second article states the answer (answerability.assess_recency).
+    week_required: bool = False
 
 
 @dataclass(frozen=True)
@@ -163,6 +166,14 @@ class Engine:
             )
             yield FinalEvent(self._abstain(question, passages, clock, reason, standalone_question))
             return
+        if self.limits.week_required and filters is not None and filters.as_of is not None:
+            week = snapshot.retriever.week_asked(filters)
+            recency = assess_recency(passages, week, candidates[0].documents)
+            if not recency.answerable:
+                yield FinalEvent(
+                    self._abstain(question, passages, clock, recency.reason, standalone_question)
+                )
+                return
         # The model reads only the best evidence sentences and the candidate spans: a short
         # prompt, and a job a small model can do (choose the span that answers).
         listed = candidates[: self.limits.shown_candidates]

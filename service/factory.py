@@ -50,6 +50,7 @@ def engine_for(settings: Settings, backend: Backend | None = None) -> Engine:
         max_top_k=settings.max_top_k,
         max_question_chars=settings.max_question_chars,
         max_answer_tokens=settings.max_answer_tokens,
+        week_required=settings.week_required,
     )
     return Engine(
         snapshots,

@@ -64,6 +64,14 @@ class Settings(BaseSettings):
             "today) or on it rank higher; 0 turns the preference off."
         ),
     )
+    week_required: bool = Field(
+        False,
+        description=(
+            "For a question asked on a given day (as_of): abstain where no article found is "
+            "from the recent_days before it and no second article states the answer. Refuses "
+            "answers read from older articles about a neighbouring event, and some right ones."
+        ),
+    )
 
     # --- answering ----------------------------------------------------------------------
     llm: LLMName = Field("llamacpp", description="Answer backend: llamacpp, ollama or extractive.")

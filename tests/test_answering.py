@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import json
 import weakref
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +136,39 @@ def test_evidence_from_the_week_asked_about_ranks_first(extractive_engine: Engin
     assert now[0].passage.source == "2024-port-selvane-deal-cancelled.md"
     # A preference: sentences of the other article are still ranked.
     assert "2024-port-selvane-deal-cancelled.md" in {e.passage.source for e in then}
+
+
+def test_a_question_of_a_week_no_article_is_from_abstains_where_the_week_is_required(
+    sample_settings: Settings, extractive_engine: Engine
+) -> None:
+    # The strike article is of 2023-10-05, the only one to state the pay rise.
+    question = "What pay increase did Harnau's tram and bus drivers win?"
+    required = engine_for(
+        sample_settings.model_copy(update={"week_required": True}),
+        backend=extractive_engine.backend,
+    )
+    that_week, years_later = SearchFilters(as_of="2023-10-08"), SearchFilters(as_of="2027-10-08")
+    answered = required.ask(question, filters=that_week)
+    assert not answered.abstained and "7.5%" in answered.answer
+    refused = required.ask(question, filters=years_later)
+    assert refused.abstained and refused.related
+    assert refused.reason is not None and "2027-10-01 to 2027-10-08" in refused.reason
+    # Off by default, and without a day asked on there is no week to require.
+    assert "7.5%" in extractive_engine.ask(question, filters=years_later).answer
+    assert not required.ask(question).abstained
+
+
+def test_the_week_is_not_required_where_a_second_article_states_the_answer() -> None:
+    from service.answerability import assess_recency
+    from tests.test_short_answers import passage
+
+    old = [passage("The deal was signed.", source="old.txt")]
+    week = ("2027-10-01", "2027-10-08")
+    assert not assess_recency(old, week, agreeing=1).answerable
+    assert assess_recency(old, week, agreeing=2).answerable
+    assert assess_recency(old, None, agreeing=0).answerable  # the preference is turned off
+    fresh = [replace(old[0], published="2027-10-03")]
+    assert assess_recency(fresh, week, agreeing=1).answerable
 
 
 def test_read_is_what_ask_reads_for_a_question(extractive_engine: Engine) -> None:
