@@ -62,6 +62,7 @@ FEATURES = (
     "place_for_where",  # the same for "where"
     "place_for_thing",  # a country or US state where no place is asked for ("which dam")
     "person_for_thing",  # a name titled as a person where an organisation or place is asked
+    "person_named",  # for a person asked: a full name whose surname is used alone too
     "place_fit",  # +1 a country/state where one is asked, -1 a place of the wrong kind
     "agreement",  # further articles stating it in a sentence about the question
     "question_overlap",  # share of its words that the question has
@@ -86,6 +87,7 @@ WEIGHTS: Mapping[str, float] = {
     "place_fit": 0.5,
     "place_for_thing": -0.5,
     "person_for_thing": -1.0,
+    "person_named": 0.5,
     "agreement": 0.25,
     "question_overlap": -0.5,
     "long_span": -0.1,
@@ -186,7 +188,7 @@ def score_span(
     """The candidate with its score and agreeing articles, or None when it cannot be the kind
     of answer asked for. `about` is sentences_about(profile, passages)."""
     documents = documents_stating(candidate.text, about)
-    features = _features(profile, candidate, documents, _titled_anywhere(candidate, about))
+    features = _features(profile, candidate, documents, about)
     if features is None:
         return None
     score = sum(weights[name] * value for name, value in features.items())
@@ -198,11 +200,14 @@ def span_features(
 ) -> dict[str, float] | None:
     """The FEATURES of a candidate, or None when it is not of a kind the question allows."""
     documents = documents_stating(candidate.text, about)
-    return _features(profile, candidate, documents, _titled_anywhere(candidate, about))
+    return _features(profile, candidate, documents, about)
 
 
 def _features(
-    profile: QuestionProfile, candidate: SpanCandidate, agreeing: int, titled: bool
+    profile: QuestionProfile,
+    candidate: SpanCandidate,
+    agreeing: int,
+    about: Sequence[AboutSentence],
 ) -> dict[str, float] | None:
     typed = _kind_features(profile, candidate)
     if typed is None:
@@ -233,7 +238,14 @@ def _features(
         "place_fit": place_fit(candidate.text, profile.place) if profile.place else 0.0,
         "place_for_thing": float(_asks_no_place(profile) and is_listed_place(candidate.text)),
         "person_for_thing": float(
-            is_name and profile.target_class in ("organisation", "place") and titled
+            is_name
+            and profile.target_class in ("organisation", "place")
+            and _titled_anywhere(candidate, about)
+        ),
+        "person_named": float(
+            is_name
+            and (who or profile.target_class == "person")
+            and _surname_reused(candidate, about)
         ),
         "agreement": float(min(max(agreeing - 1, 0), MAX_AGREEING_DOCUMENTS)),
         "question_overlap": sum(asked_in_question(t, profile) for t in content)
@@ -369,6 +381,21 @@ def _titled_anywhere(candidate: SpanCandidate, about: Sequence[AboutSentence]) -
         for m in pattern.finditer(sentence):
             before = sentence[: m.start()].split()[-2:]
             if any(w.lower().strip(".,") in TITLES for w in before):
+                return True
+    return False
+
+
+def _surname_reused(candidate: SpanCandidate, about: Sequence[AboutSentence]) -> bool:
+    """News names a person in full once, then by surname: "Tracy Chapman ... Chapman sang"."""
+    words = candidate.text.split()
+    if not 2 <= len(words) <= 4 or not all(w[:1].isupper() for w in words):
+        return False
+    surname = words[-1]
+    alone = re.compile(r"(?<![\w’'-])" + re.escape(surname) + r"(?![\w-])")
+    before = re.compile(re.escape(words[-2]) + r"\s+$")
+    for _, sentence in about:
+        for m in alone.finditer(sentence):
+            if not before.search(sentence[: m.start()]):
                 return True
     return False
 

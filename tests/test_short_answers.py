@@ -21,6 +21,7 @@ from service.span_scoring import (
     WEIGHTS,
     full_name_margin,
     rank_candidates,
+    sentences_about,
     span_features,
     with_full_name_first,
 )
@@ -711,6 +712,30 @@ def test_a_name_titled_as_a_person_is_no_answer_where_an_organisation_is_asked_f
     # Where a person is asked for, her title counts for her, not against.
     who = profile_question("Who will step down this summer?")
     assert "Dana Whitfield" in rank_candidates(who, ranked, passages)[0].text
+
+
+def test_a_person_asked_for_is_a_full_name_the_articles_go_on_to_use_by_surname(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    question = "Which singer gave a rare performance at the Veldria music awards?"
+    passages = [
+        passage(
+            "Mara Lind sang Silver Tide, a rare performance at the Veldria music awards. "
+            "Lind's performance was the first at the Veldria awards in years."
+        )
+    ]
+    ranked = rank_evidence(question, passages, embedder)
+    profile = profile_question(question)
+    assert rank_candidates(profile, ranked, passages)[0].text == "Mara Lind"
+    # The song stands nearer the question's words: without the surname's reuse it would lead.
+    unweighted = {**WEIGHTS, "person_named": 0.0}
+    assert rank_candidates(profile, ranked, passages, unweighted)[0].text == "Silver Tide"
+    about = sentences_about(profile, passages)
+    song = next(c for c in rank_candidates(profile, ranked, passages) if c.text == "Silver Tide")
+    assert span_features(profile, song, about)["person_named"] == 0.0  # "Tide" never alone
+    thing = profile_question("Which song was given a rare performance at the music awards?")
+    singer = rank_candidates(profile, ranked, passages)[0]
+    assert span_features(thing, singer, about)["person_named"] == 0.0  # no person asked
 
 
 def test_a_people_or_party_answers_only_a_question_about_one(
