@@ -406,8 +406,8 @@ def asked_in_question(token: Token, profile: QuestionProfile) -> bool:
     norm = token.norm
     if norm in profile.asked:
         return True
-    if "-" in norm:  # "Coca-Cola" where the question says "Coca-Cola" (its words, split)
-        parts = [normalize_word(part) for part in norm.split("-") if part]
+    if "-" in token.text:  # "Coca-Cola" where the question says "Coca-Cola" (its words, split)
+        parts = [normalize_word(part) for part in token.text.split("-") if part]
         return bool(parts) and all(part in profile.asked for part in parts)
     return len(norm) >= ROOT_LETTERS and any(
         len(name) >= ROOT_LETTERS and (name.startswith(norm) or norm.startswith(name))

@@ -156,6 +156,12 @@ def test_a_span_of_the_question_itself_is_never_the_answer(
             "Coca-Cola",
             "Spiced",
         ),
+        (
+            "What is Merriam-Webster's 2024 word of the year?",
+            "Merriam-Webster named polarization its 2024 word of the year.",
+            "Merriam-Webster",
+            "polarization",
+        ),
     ],
 )
 def test_a_hyphenated_word_or_a_country_the_question_names_another_way_repeats_it(
