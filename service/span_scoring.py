@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from service.answer_types import in_unit
+from service.answer_types import MONTHS, in_unit
 from service.evidence import Evidence, coverage
 from service.gazetteer import is_demonym, is_listed_place, place_fit
 from service.passages import Passage
@@ -24,6 +24,7 @@ from service.question import QuestionProfile
 from service.sentences import sentence_spans
 from service.spans import (
     MAX_SPAN_TOKENS,
+    MONTHS_SHORT,
     TITLES,
     SpanCandidate,
     Token,
@@ -293,6 +294,8 @@ def _kind_features(profile: QuestionProfile, candidate: SpanCandidate) -> dict[s
             return None
         if kind == "day" and not re.search(r"[A-Za-z]", candidate.text):
             return None  # a lone year is no day
+        if not _date_of_unit(candidate.text, profile.target):
+            return None  # "in which month": not "2022"; "what year": not "April 18"
         return _one_hot("kind_match")
     if candidate.kind == "date":
         return None  # "Tuesday" answers no question but "when"
@@ -314,6 +317,18 @@ def _kind_features(profile: QuestionProfile, candidate: SpanCandidate) -> dict[s
     if kind is not None:
         return None
     return _one_hot("untyped_name" if candidate.kind == "name" else "untyped_other")
+
+
+_MONTH_NAMES = re.compile(r"\b(" + "|".join((*MONTHS, *MONTHS_SHORT)) + r")\b", re.IGNORECASE)
+
+
+def _date_of_unit(text: str, target: str | None) -> bool:
+    """Whether a date answers "which month" (it names one) or "what year" (it holds one)."""
+    if target == "month":
+        return _MONTH_NAMES.search(text) is not None
+    if target == "year":
+        return re.search(r"\b(1[89]|20)\d{2}\b", text) is not None
+    return True
 
 
 def _one_hot(name: str) -> dict[str, float]:

@@ -37,7 +37,7 @@ _SCALE = frozenset({"million", "billion", "trillion", "thousand", "percent", "pe
 _CALENDAR = frozenset(MONTHS + WEEKDAYS)
 # "Jan. 4": abbreviated months and weekdays are dates, not names.
 _NUMBERED = re.compile(r"\d{1,3}")
-_MONTHS_SHORT = frozenset("jan feb mar apr jun jul aug sep sept oct nov dec".split())  # noqa: SIM905
+MONTHS_SHORT = frozenset("jan feb mar apr jun jul aug sep sept oct nov dec".split())  # noqa: SIM905
 _CALENDAR_SHORT = frozenset(
     """jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat
     sun""".split()  # noqa: SIM905
@@ -272,7 +272,7 @@ def _dates(tokens: Sequence[Token]) -> list[tuple[str, int, int]]:
         word = token.text.lower()
         if word in WEEKDAYS or (_YEAR.fullmatch(word) and not _after_month(tokens, i)):
             out.append(("date", i, i + 1))
-        elif word in MONTHS or (word in _MONTHS_SHORT and _day_after(tokens, i)):
+        elif word in MONTHS or (word in MONTHS_SHORT and _day_after(tokens, i)):
             lo, hi = i, i + 1
             if i > 0 and _DAY.fullmatch(tokens[i - 1].text):
                 lo = i - 1
@@ -286,7 +286,7 @@ def _dates(tokens: Sequence[Token]) -> list[tuple[str, int, int]]:
 
 def _after_month(tokens: Sequence[Token], i: int) -> bool:
     before = [t.text.lower() for t in tokens[max(0, i - 2) : i]]
-    return any(w in MONTHS or w in _MONTHS_SHORT for w in before)
+    return any(w in MONTHS or w in MONTHS_SHORT for w in before)
 
 
 def _day_after(tokens: Sequence[Token], i: int) -> bool:

@@ -364,6 +364,18 @@ def test_an_abbreviated_month_makes_one_date_and_a_numbered_name_is_one_name(
     assert "Category 1" in {c.text for c in which}
 
 
+def test_which_month_is_answered_by_a_month_and_what_year_by_a_year(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    text = "The 2022 returns were late, and this year's deadline for Veldrian filers is April 18."
+    _, month = ranked_for(
+        "In which month is the deadline for Veldrian filers?", [passage(text)], embedder
+    )
+    assert [c.text for c in month] == ["April 18"]
+    _, year = ranked_for("In what year were the returns late?", [passage(text)], embedder)
+    assert [c.text for c in year] == ["2022"]
+
+
 def test_a_party_tag_a_lone_title_or_a_day_is_no_part_of_a_name(
     embedder: SentenceTransformerEmbedder,
 ) -> None:
