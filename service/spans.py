@@ -108,12 +108,16 @@ def candidate_spans(profile: QuestionProfile, ranked: Sequence[Evidence]) -> lis
     out: list[SpanCandidate] = []
     retrieved = "\n".join({e.passage.chunk_id: e.passage.text for e in ranked}.values())
     for rank, evidence in enumerate(ranked[:CANDIDATE_SENTENCES]):
-        tokens = tokens_of(evidence.text)
+        text = evidence.text
+        tokens = tokens_of(text)
         dateline = _DATELINE.match(evidence.text)
         first = 0
         while dateline and first < len(tokens) and tokens[first].start < dateline.end():
             first += 1
         for kind, lo, hi in _spans(tokens):
+            opens = lo == first or (lo > 0 and ":" in text[tokens[lo - 1].end : tokens[lo].start])
+            if kind == "name" and opens and hi > lo + 1:
+                lo += _opening_word(tokens[lo].text, evidence.passage.text)
             if lo < first or _repeats_question(tokens[lo:hi], profile):
                 continue
             if kind == "name" and _bracketed(evidence.text, tokens[lo], tokens[hi - 1]):
@@ -430,6 +434,17 @@ def _possessive(name: str, text: str) -> bool:
         return False
     bare = name[:-2]
     return re.search(rf"\b{re.escape(bare)}\b(?!['’]s)", text) is not None
+
+
+def _opening_word(word: str, text: str) -> int:
+    """1 where a name's first word is capitalised only for opening its sentence or a clause
+    after a colon: an adverb ("Initially Trump's") or a word the text writes in lowercase too
+    ("Still Biden"); else 0."""
+    if word.isupper() or re.search(r"[a-z0-9,;] +" + re.escape(word) + r"\b", text):
+        return 0  # capitalised inside a sentence too: a name's own word
+    lower = word.lower()
+    common = lower.endswith("ly") or re.search(rf"\b{re.escape(lower)}\b", text) is not None
+    return int(common)
 
 
 def _named_elsewhere(word: str, text: str) -> bool:

@@ -376,6 +376,25 @@ def test_which_month_is_answered_by_a_month_and_what_year_by_a_year(
     assert [c.text for c in year] == ["2022"]
 
 
+def test_a_word_capitalised_only_to_open_a_sentence_or_clause_is_no_part_of_a_name(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    _, candidates = ranked_for(
+        "Ivo Marr met privately on Sunday with which former rival?",
+        [
+            passage(
+                "Ada Quell: Initially Marr's rival for the nomination, the governor met Ivo "
+                "Marr privately on Sunday. Meanwhile Tessel Party leaders met meanwhile."
+            )
+        ],
+        embedder,
+    )
+    texts = {c.text for c in candidates}
+    assert candidates[0].text == "Ada Quell"
+    assert not texts & {"Initially Marr's", "Initially Marr", "Meanwhile Tessel Party"}
+    assert "Tessel Party" in texts  # the name after the opening adverb stays
+
+
 def test_a_party_tag_a_lone_title_or_a_day_is_no_part_of_a_name(
     embedder: SentenceTransformerEmbedder,
 ) -> None:
