@@ -376,41 +376,37 @@ def test_which_month_is_answered_by_a_month_and_what_year_by_a_year(
     assert [c.text for c in year] == ["2022"]
 
 
-def test_a_word_capitalised_only_to_open_a_sentence_or_clause_is_no_part_of_a_name(
+@pytest.mark.parametrize(
+    ("question", "text", "never", "kept"),
+    [
+        (  # a word capitalised only to open a sentence, or a clause after a colon
+            "Ivo Marr met privately on Sunday with which former rival?",
+            "Ada Quell: Initially Marr's rival for the nomination, the governor met Ivo "
+            "Marr privately on Sunday. Meanwhile Tessel Party leaders met meanwhile.",
+            {"Initially Marr's", "Initially Marr", "Meanwhile Tessel Party"},
+            {"Tessel Party"},  # the name after the opening adverb stays
+        ),
+        (  # a party tag, a lone title, a day
+            "Who did Veldrian Democrats nominate to replace retiring senator Ivo Marr?",
+            "After Wednesday's GOP debate, Democrats nominated Ada Quell to replace Sen. Ivo "
+            "Marr, D-Md., who is retiring.",
+            {"Wednesday's GOP", "D-Md", "Sen", "Sen. Ivo Marr, D-Md"},
+            set(),
+        ),
+    ],
+)
+def test_an_opening_word_a_party_tag_a_lone_title_or_a_day_is_no_part_of_a_name(
+    question: str,
+    text: str,
+    never: set[str],
+    kept: set[str],
     embedder: SentenceTransformerEmbedder,
 ) -> None:
-    _, candidates = ranked_for(
-        "Ivo Marr met privately on Sunday with which former rival?",
-        [
-            passage(
-                "Ada Quell: Initially Marr's rival for the nomination, the governor met Ivo "
-                "Marr privately on Sunday. Meanwhile Tessel Party leaders met meanwhile."
-            )
-        ],
-        embedder,
-    )
+    _, candidates = ranked_for(question, [passage(text)], embedder)
     texts = {c.text for c in candidates}
     assert candidates[0].text == "Ada Quell"
-    assert not texts & {"Initially Marr's", "Initially Marr", "Meanwhile Tessel Party"}
-    assert "Tessel Party" in texts  # the name after the opening adverb stays
-
-
-def test_a_party_tag_a_lone_title_or_a_day_is_no_part_of_a_name(
-    embedder: SentenceTransformerEmbedder,
-) -> None:
-    _, candidates = ranked_for(
-        "Who did Veldrian Democrats nominate to replace retiring senator Ivo Marr?",
-        [
-            passage(
-                "After Wednesday's GOP debate, Democrats nominated Ada Quell to replace Sen. Ivo "
-                "Marr, D-Md., who is retiring."
-            )
-        ],
-        embedder,
-    )
-    texts = {c.text for c in candidates}
-    assert candidates[0].text == "Ada Quell"
-    assert not texts & {"Wednesday's GOP", "D-Md", "Sen", "Sen. Ivo Marr, D-Md"}
+    assert not texts & never
+    assert kept <= texts
 
 
 def test_the_lone_head_word_of_a_name_with_of_or_for_is_no_name_of_its_own(
@@ -706,72 +702,82 @@ def test_a_person_or_place_asked_for_is_a_name_not_a_phrase_a_state_or_a_people(
         }
 
 
-def test_a_country_or_state_is_no_answer_where_a_thing_of_another_kind_is_asked_for(
+DAM_QUESTION = "Which US dam is in imminent failure condition after flooding in the Midwest?"
+DAM = "Flooding in the Midwest left the Carrow Dam in Minnesota in imminent failure condition."
+STEP_DOWN = (
+    "Brookfield University said that President Dana Whitfield announced she will step down "
+    "this summer."
+)
+SINGER_QUESTION = "Which singer gave a rare performance at the Veldria music awards?"
+LIND = (
+    "Mara Lind sang Silver Tide, a rare performance at the Veldria music awards. Lind's "
+    "performance was the first at the Veldria awards in years."
+)
+
+
+@pytest.mark.parametrize(
+    ("feature", "question", "text", "first", "without"),
+    [
+        # A state stands nearer the question's words than the dam asked for.
+        ("place_for_thing", DAM_QUESTION, DAM, "Carrow Dam", "Minnesota"),
+        # The president stands beside "step down"; a university is asked for.
+        (
+            "person_for_thing",
+            "Which university announced its president will step down this summer?",
+            STEP_DOWN,
+            "Brookfield University",
+            "President Dana Whitfield",
+        ),
+        # The song stands nearer the question's words; the singer's surname is used again.
+        ("person_named", SINGER_QUESTION, LIND, "Mara Lind", "Silver Tide"),
+    ],
+)
+def test_a_feature_of_the_kind_asked_for_turns_the_lead_to_the_right_span(
+    feature: str,
+    question: str,
+    text: str,
+    first: str,
+    without: str,
     embedder: SentenceTransformerEmbedder,
 ) -> None:
-    question = "Which US dam is in imminent failure condition after flooding in the Midwest?"
-    passages = [
-        passage(
-            "Flooding in the Midwest left the Carrow Dam in Minnesota in imminent "
-            "failure condition."
-        )
-    ]
+    passages = [passage(text)]
     ranked = rank_evidence(question, passages, embedder)
     profile = profile_question(question)
-    assert "Carrow Dam" in rank_candidates(profile, ranked, passages)[0].text
-    # The state stands nearer the question's words: without the penalty it would lead.
-    unpenalised = {**WEIGHTS, "place_for_thing": 0.0}
-    assert rank_candidates(profile, ranked, passages, unpenalised)[0].text == "Minnesota"
-    # Where a place is asked for, the same state is no worse for being one.
+    assert first in rank_candidates(profile, ranked, passages)[0].text
+    unweighted = {**WEIGHTS, feature: 0.0}
+    assert rank_candidates(profile, ranked, passages, unweighted)[0].text == without
+
+
+def test_a_state_is_no_worse_for_being_one_where_a_place_is_asked_for(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    _, candidates = ranked_for(
+        "Where is a dam in imminent failure condition after flooding?", [passage(DAM)], embedder
+    )
     where = profile_question("Where is a dam in imminent failure condition after flooding?")
-    state = next(c for c in rank_candidates(where, ranked, passages) if c.text == "Minnesota")
+    state = next(c for c in candidates if c.text == "Minnesota")
     assert span_features(where, state, [])["place_for_thing"] == 0.0
-    assert span_features(profile, state, [])["place_for_thing"] == 1.0
+    assert span_features(profile_question(DAM_QUESTION), state, [])["place_for_thing"] == 1.0
 
 
-def test_a_name_titled_as_a_person_is_no_answer_where_an_organisation_is_asked_for(
+def test_a_title_counts_for_a_person_where_a_person_is_asked_for(
     embedder: SentenceTransformerEmbedder,
 ) -> None:
-    question = "Which university announced its president will step down this summer?"
-    passages = [
-        passage(
-            "Brookfield University said that President Dana Whitfield announced she will step "
-            "down this summer."
-        )
-    ]
-    ranked = rank_evidence(question, passages, embedder)
-    profile = profile_question(question)
-    assert rank_candidates(profile, ranked, passages)[0].text == "Brookfield University"
-    # The president stands beside "step down": without the penalty she would lead.
-    unpenalised = {**WEIGHTS, "person_for_thing": 0.0}
-    led = rank_candidates(profile, ranked, passages, unpenalised)[0].text
-    assert led == "President Dana Whitfield"
-    # Where a person is asked for, her title counts for her, not against.
-    who = profile_question("Who will step down this summer?")
-    assert "Dana Whitfield" in rank_candidates(who, ranked, passages)[0].text
+    _, candidates = ranked_for("Who will step down this summer?", [passage(STEP_DOWN)], embedder)
+    assert "Dana Whitfield" in candidates[0].text
 
 
-def test_a_person_asked_for_is_a_full_name_the_articles_go_on_to_use_by_surname(
+def test_the_surname_counts_only_for_a_full_name_and_where_a_person_is_asked_for(
     embedder: SentenceTransformerEmbedder,
 ) -> None:
-    question = "Which singer gave a rare performance at the Veldria music awards?"
-    passages = [
-        passage(
-            "Mara Lind sang Silver Tide, a rare performance at the Veldria music awards. "
-            "Lind's performance was the first at the Veldria awards in years."
-        )
-    ]
-    ranked = rank_evidence(question, passages, embedder)
-    profile = profile_question(question)
-    assert rank_candidates(profile, ranked, passages)[0].text == "Mara Lind"
-    # The song stands nearer the question's words: without the surname's reuse it would lead.
-    unweighted = {**WEIGHTS, "person_named": 0.0}
-    assert rank_candidates(profile, ranked, passages, unweighted)[0].text == "Silver Tide"
-    about = sentences_about(profile, passages)
-    song = next(c for c in rank_candidates(profile, ranked, passages) if c.text == "Silver Tide")
+    profile = profile_question(SINGER_QUESTION)
+    _, candidates = ranked_for(SINGER_QUESTION, [passage(LIND)], embedder)
+    about = sentences_about(profile, [passage(LIND)])
+    song = next(c for c in candidates if c.text == "Silver Tide")
     assert span_features(profile, song, about)["person_named"] == 0.0  # "Tide" never alone
+    singer = candidates[0]
+    assert span_features(profile, singer, about)["person_named"] == 1.0
     thing = profile_question("Which song was given a rare performance at the music awards?")
-    singer = rank_candidates(profile, ranked, passages)[0]
     assert span_features(thing, singer, about)["person_named"] == 0.0  # no person asked
 
 
