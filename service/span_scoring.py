@@ -407,12 +407,22 @@ def _surname_reused(candidate: SpanCandidate, about: Sequence[AboutSentence]) ->
         return False
     surname = words[-1]
     alone = re.compile(r"(?<![\w’'-])" + re.escape(surname) + r"(?![\w-])")
-    before = re.compile(re.escape(words[-2]) + r"\s+$")
     for _, sentence in about:
         for m in alone.finditer(sentence):
-            if not before.search(sentence[: m.start()]):
+            if _named_alone(sentence[: m.start()].split()[-1:]):
                 return True
     return False
+
+
+def _named_alone(before: Sequence[str]) -> bool:
+    """Whether the word before a surname leaves it standing alone: none, a lowercase word or a
+    title or a function word ("said Chapman", "Ms. Chapman", "When Chapman"), not another
+    name's word ("The Late Show")."""
+    if not before:
+        return True
+    word = before[0].strip('"“‘(')
+    bare = word.lower().strip(".,")
+    return not word[:1].isupper() or bare in TITLES or bare in STOPWORDS
 
 
 def _target_beside(tokens: Sequence[Token], lo: int, hi: int, target: str) -> bool:

@@ -775,6 +775,9 @@ def test_the_surname_counts_only_for_a_full_name_and_where_a_person_is_asked_for
     about = sentences_about(profile, [passage(LIND)])
     song = next(c for c in candidates if c.text == "Silver Tide")
     assert span_features(profile, song, about)["person_named"] == 0.0  # "Tide" never alone
+    # Nor where the last word stands after another name's word: a title, not a surname.
+    album = passage(LIND + " The Veldria music awards heard a rare performance of Blue Tide.")
+    assert span_features(profile, song, sentences_about(profile, [album]))["person_named"] == 0.0
     singer = candidates[0]
     assert span_features(profile, singer, about)["person_named"] == 1.0
     thing = profile_question("Which song was given a rare performance at the music awards?")
