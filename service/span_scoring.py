@@ -409,20 +409,21 @@ def _surname_reused(candidate: SpanCandidate, about: Sequence[AboutSentence]) ->
     alone = re.compile(r"(?<![\w’'-])" + re.escape(surname) + r"(?![\w-])")
     for _, sentence in about:
         for m in alone.finditer(sentence):
-            if _named_alone(sentence[: m.start()].split()[-1:]):
+            if _named_alone(sentence[: m.start()].split()):
                 return True
     return False
 
 
 def _named_alone(before: Sequence[str]) -> bool:
-    """Whether the word before a surname leaves it standing alone: none, a lowercase word or a
-    title or a function word ("said Chapman", "Ms. Chapman", "When Chapman"), not another
-    name's word ("The Late Show")."""
+    """Whether the words before a surname leave it standing alone: none, a lowercase word, a
+    title, or a function word opening the sentence ("said Chapman", "Ms. Chapman", "When
+    Chapman"); not a capitalised word of another name ("The Late Show", "Love We Make")."""
     if not before:
         return True
-    word = before[0].strip('"“‘(')
+    word = before[-1].strip('"“‘(')
     bare = word.lower().strip(".,")
-    return not word[:1].isupper() or bare in TITLES or bare in STOPWORDS
+    opening = len(before) == 1 and bare in STOPWORDS
+    return not word[:1].isupper() or bare in TITLES or opening
 
 
 def _target_beside(tokens: Sequence[Token], lo: int, hi: int, target: str) -> bool:
