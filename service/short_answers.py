@@ -7,7 +7,8 @@ answer, its place beside the question's words and its sentence fit the question.
 taken only where that span scores within VERIFIED_MARGIN of the best candidate chosen without
 the model, so the model can break ties but never replace a better-supported answer with a
 worse one; otherwise the extractive choice stands. It is called "verified" only where the
-evidence states it plainly (see MIN_SENTENCE_COVERAGE).
+evidence states it plainly (see MIN_SENTENCE_COVERAGE) and its sentence does not deny what
+the question asks (polarity.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 
 from service.evidence import Evidence
 from service.passages import Passage
+from service.polarity import contradicts
 from service.question import QuestionProfile
 from service.span_scoring import (
     full_name_margin,
@@ -98,6 +100,8 @@ def settle_short_answer(
         chosen.evidence.coverage >= MIN_SENTENCE_COVERAGE
         and chosen.documents >= MIN_AGREEING_DOCUMENTS
         and chosen.score - runner_up >= MIN_LEAD
+        # "is unable to legislate" names the right thing for "who is able to", denied.
+        and not contradicts(profile, chosen.evidence.text)
     )
     # The model's choice stands either way; only a plainly stated one is called verified.
     return SettledSpan(chosen, verified=plain, rejected_reply=None)

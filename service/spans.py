@@ -341,7 +341,7 @@ def _phrases(tokens: Sequence[Token]) -> list[tuple[str, int, int]]:
 # Adjectives and adverbs that modify a noun phrase but never are one on their own.
 _MODIFIERS = frozenset(
     """far new former less least several often well latest last next first second third top
-    big biggest major key certain various recent annual early late""".split()  # noqa: SIM905
+    big biggest major key certain various recent annual early late never""".split()  # noqa: SIM905
 )
 
 

@@ -14,6 +14,7 @@ from service.backends.extractive import ExtractiveBackend
 from service.evidence import Evidence, rank_evidence
 from service.factory import engine_for
 from service.passages import Passage
+from service.polarity import contradicts
 from service.question import profile_question
 from service.settings import Settings
 from service.short_answers import settle_short_answer, span_for_reply
@@ -109,6 +110,58 @@ def test_a_reply_is_verified_where_two_articles_state_it_in_sentences_about_the_
     assert right.verified
     wrong = settle_short_answer("Shah Hossain Mortazawi", profile, candidates, ranked, passages)
     assert not wrong.verified and wrong.candidate.text.endswith("John Nicholson")
+
+
+@pytest.mark.parametrize(
+    ("question", "stated", "denied"),
+    [
+        # SQuAD's "Who is able to legislate on issues reserved to Westminster?" was answered,
+        # as verified, from "The Scottish Parliament is unable to legislate on such issues".
+        (
+            "Which parliament is able to pass laws on fishing in the northern bays?",
+            "The Veldria Parliament is able to pass laws on fishing in the northern bays.",
+            "The Veldria Parliament is not able to pass laws on fishing in the northern bays.",
+        ),
+        (
+            "Which general suggested Washington and Moscow could fight terrorism together?",
+            "General John Nicholson suggested Washington and Moscow could fight terrorism "
+            "together.",
+            "General John Nicholson never suggested Washington and Moscow could fight "
+            "terrorism together.",
+        ),
+    ],
+)
+def test_a_reply_whose_sentence_denies_the_relation_asked_is_not_verified(
+    question: str, stated: str, denied: str, embedder: SentenceTransformerEmbedder
+) -> None:
+    profile = profile_question(question)
+    settled = {}
+    for text in (stated, denied):
+        passages = [passage(text), passage(text, 0, "b.txt", 2)]
+        ranked, candidates = ranked_for(question, passages, embedder)
+        reply = candidates[0].text
+        settled[text] = settle_short_answer(reply, profile, candidates, ranked, passages)
+    assert settled[stated].verified
+    assert not settled[denied].verified
+    # Still the answer shown, with its sentence: only the label changes.
+    assert settled[denied].candidate.text == settled[stated].candidate.text
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "denies"),
+    [
+        ("Who is able to legislate on fishing?", "Veldria is unable to legislate on it.", True),
+        ("Who won the Nevada primary?", "Haley did not win the Nevada primary.", True),
+        ("Who won the Nevada primary?", "Trump won the primary; no one else ran.", False),
+        ("Which team has never won the cup?", "Calmora never won the cup.", False),
+        ("Who will form the government?", "The party will inform the king.", False),
+        ("Which law is legal in Veldria?", "Fishing is illegal in Veldria.", True),
+    ],
+)
+def test_a_sentence_denies_the_question_only_by_a_negation_it_lacks(
+    question: str, sentence: str, denies: bool
+) -> None:
+    assert contradicts(profile_question(question), sentence) is denies
 
 
 def test_a_who_question_wants_the_person_not_the_place(

@@ -1,0 +1,61 @@
+"""Whether a sentence denies what the question asks about.
+
+"Who is able to legislate on reserved issues?" is not answered by "The Scottish Parliament is
+unable to legislate on such issues": the sentence names the right thing in the right relation,
+negated. A sentence contradicts the question where a negation the question does not have stands
+just before one of the question's content words ("did not win the primary"), or where it writes
+a question word with a negating prefix ("unable" for "able", "illegal" for "legal").
+Word positions and lists, not a reader: it catches a plain denial, not a subtle one.
+"""
+
+from __future__ import annotations
+
+from service.question import QuestionProfile
+from service.spans import tokens_of
+from service.terms import STOPWORDS, normalize_word
+
+NEGATIONS = frozenset(
+    {"not", "no", "never", "cannot", "neither", "nor", "without", "none", "nobody", "nothing"}
+)
+# A negation counts for the question's words this many tokens after it ("not yet been able").
+NEGATION_REACH = 4
+# Only prefixes that rarely open a word of their own: "in", "im" and "dis" would read
+# "inform", "import" and "dispatch" as denials of "form", "port" and "patch".
+_PREFIXES = ("un", "non", "il", "ir")
+# The shortest word a prefix is read off: "until" is no negated "til".
+_MIN_STEM = 4
+
+
+def contradicts(profile: QuestionProfile, sentence: str) -> bool:
+    """Whether `sentence` negates a content word of the question that the question affirms."""
+    asked = {
+        normalize_word(t.text) for t in tokens_of(profile.text) if t.text.lower() not in STOPWORDS
+    }
+    if _negations(profile.text):
+        return False  # "Which team has never won...": the question's own negation
+    tokens = tokens_of(sentence)
+    for i, token in enumerate(tokens):
+        word = token.text.lower()
+        if _negating(word):
+            ahead = tokens[i + 1 : i + 1 + NEGATION_REACH]
+            if any(t.norm in asked for t in ahead if t.text.lower() not in STOPWORDS):
+                return True
+        elif _prefix_negated(word, asked):
+            return True
+    return False
+
+
+def _negations(text: str) -> bool:
+    return any(_negating(t.text.lower()) for t in tokens_of(text))
+
+
+def _negating(word: str) -> bool:
+    return word in NEGATIONS or word.endswith(("n't", "n’t"))
+
+
+def _prefix_negated(word: str, asked: set[str]) -> bool:
+    for prefix in _PREFIXES:
+        rest = word[len(prefix) :]
+        if word.startswith(prefix) and len(rest) >= _MIN_STEM and normalize_word(rest) in asked:
+            return True
+    return False
