@@ -20,6 +20,7 @@ from service.answer_types import MONTHS, in_unit
 from service.evidence import Evidence, coverage
 from service.gazetteer import is_demonym, is_listed_place, place_fit
 from service.passages import Passage
+from service.polarity import contradicts
 from service.question import QuestionProfile
 from service.sentences import sentence_spans
 from service.spans import (
@@ -70,6 +71,7 @@ FEATURES = (
     "long_span",  # tokens past MAX_SPAN_TOKENS
     "slot",  # the question's words beside the slot stand beside it too ("sale of X")
     "unit",  # a number in the unit asked for: "$9,000" for "how much was he fined"
+    "denies",  # its sentence denies what is asked ("retailers not accepting checks")
 )
 # Fitted weights (benchmarks/fit_span_weights.py); each multiplies the feature of that name.
 WEIGHTS: Mapping[str, float] = {
@@ -94,6 +96,7 @@ WEIGHTS: Mapping[str, float] = {
     "long_span": -0.1,
     "slot": 0.3,
     "unit": 1.0,
+    "denies": -1.0,
 }
 
 
@@ -254,6 +257,7 @@ def _features(
         "long_span": float(max(0, len(span) - MAX_SPAN_TOKENS)),
         "slot": _slot_filled(tokens, lo, hi, profile),
         "unit": float(profile.unit is not None and in_unit(candidate.text, profile.unit)),
+        "denies": float(contradicts(profile, candidate.evidence.text)),
     }
 
 

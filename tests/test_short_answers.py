@@ -783,6 +783,15 @@ LIND = (
         ),
         # The song stands nearer the question's words; the singer's surname is used again.
         ("person_named", SINGER_QUESTION, LIND, "Mara Lind", "Silver Tide"),
+        # The firm named beside the question's words is the one that did not win.
+        (
+            "denies",
+            "Which company won the contract to build the Harnau bridge?",
+            "Veldria Steel did not win the contract to build the Harnau bridge. The contract "
+            "went to Brindle Works instead.",
+            "Brindle Works",
+            "Veldria Steel",
+        ),
     ],
 )
 def test_a_feature_of_the_kind_asked_for_turns_the_lead_to_the_right_span(
