@@ -17,6 +17,13 @@ from service.terms import STOPWORDS, normalize_word
 NEGATIONS = frozenset(
     {"not", "no", "never", "cannot", "neither", "nor", "without", "none", "nobody", "nothing"}
 )
+# Verbs by which a question asks about a denial itself ("prevented from selling", "stop
+# accepting"), normalized: a negation in the sentence may agree with them.
+_NEGATIVE_VERBS = frozenset(
+    normalize_word(w)
+    for w in """prevent stop ban block refuse fail deny reject lack avoid halt bar forbid
+    prohibit cancel quit end suspend""".split()  # noqa: SIM905
+)
 # A negation counts for the question's words this many tokens after it ("not yet been able").
 NEGATION_REACH = 4
 # Only prefixes that rarely open a word of their own: "in", "im" and "dis" would read
@@ -28,34 +35,36 @@ _MIN_STEM = 4
 
 def contradicts(profile: QuestionProfile, sentence: str) -> bool:
     """Whether `sentence` negates a content word of the question that the question affirms."""
-    asked = {
-        normalize_word(t.text) for t in tokens_of(profile.text) if t.text.lower() not in STOPWORDS
-    }
     if _negations(profile.text):
-        return False  # "Which team has never won...": the question's own negation
+        return False  # "Which team has never won...", "...stop accepting checks": its own
+    written = {t.text.lower() for t in tokens_of(profile.text)}
     tokens = tokens_of(sentence)
     for i, token in enumerate(tokens):
         word = token.text.lower()
         if _negating(word):
             ahead = tokens[i + 1 : i + 1 + NEGATION_REACH]
-            if any(t.norm in asked for t in ahead if t.text.lower() not in STOPWORDS):
+            if any(t.norm in profile.asked for t in ahead if t.text.lower() not in STOPWORDS):
                 return True
-        elif _prefix_negated(word, asked):
+        elif _prefix_negated(word, written):
             return True
     return False
 
 
 def _negations(text: str) -> bool:
-    return any(_negating(t.text.lower()) for t in tokens_of(text))
+    """Whether the question denies or stops something itself: then a sentence's negation
+    may agree with it ("prevent classification" / "do not fit")."""
+    return any(_negating(t.text.lower()) or t.norm in _NEGATIVE_VERBS for t in tokens_of(text))
 
 
 def _negating(word: str) -> bool:
     return word in NEGATIONS or word.endswith(("n't", "n’t"))
 
 
-def _prefix_negated(word: str, asked: set[str]) -> bool:
+def _prefix_negated(word: str, written: set[str]) -> bool:
+    """Whether `word` is a question word with a negating prefix ("unable" for "able"), the
+    word compared as written: stems would read "unlawful" as a denial of "law"."""
     for prefix in _PREFIXES:
         rest = word[len(prefix) :]
-        if word.startswith(prefix) and len(rest) >= _MIN_STEM and normalize_word(rest) in asked:
+        if word.startswith(prefix) and len(rest) >= _MIN_STEM and rest in written:
             return True
     return False

@@ -156,6 +156,10 @@ def test_a_reply_whose_sentence_denies_the_relation_asked_is_not_verified(
         ("Which team has never won the cup?", "Calmora never won the cup.", False),
         ("Who will form the government?", "The party will inform the king.", False),
         ("Which law is legal in Veldria?", "Fishing is illegal in Veldria.", True),
+        # Stems are not enough: "unlawful" denies no "law"; a question about a prevention
+        # agrees with a negation ("prevent classification" / "do not fit").
+        ("Which law prevented selling beer?", "The law, which prevented it, was unlawful.", False),
+        ("What do definitions prevent fitting?", "Some do not fit the framework.", False),
     ],
 )
 def test_a_sentence_denies_the_question_only_by_a_negation_it_lacks(
