@@ -11,7 +11,7 @@ Word positions and lists, not a reader: it catches a plain denial, not a subtle 
 from __future__ import annotations
 
 from service.question import QuestionProfile
-from service.spans import tokens_of
+from service.spans import Token, tokens_of
 from service.terms import STOPWORDS, normalize_word
 
 NEGATIONS = frozenset(
@@ -39,15 +39,28 @@ def contradicts(profile: QuestionProfile, sentence: str) -> bool:
         return False  # "Which team has never won...", "...stop accepting checks": its own
     written = {t.text.lower() for t in tokens_of(profile.text)}
     tokens = tokens_of(sentence)
+    denied: set[int] = set()  # positions of question words a negation reaches
     for i, token in enumerate(tokens):
         word = token.text.lower()
         if _negating(word):
-            ahead = tokens[i + 1 : i + 1 + NEGATION_REACH]
-            if any(t.norm in profile.asked for t in ahead if t.text.lower() not in STOPWORDS):
-                return True
+            for j in range(i + 1, min(i + 1 + NEGATION_REACH, len(tokens))):
+                if not tokens[j].joined:
+                    break  # a comma or semicolon ends what the negation reaches
+                if _content_asked(tokens[j], profile):
+                    denied.add(j)
         elif _prefix_negated(word, written):
             return True
-    return False
+    # "Haley did not win the primary; Trump won the primary": a word denied once and stated
+    # elsewhere in the sentence is stated.
+    norms_denied = {tokens[j].norm for j in denied}
+    stated = {
+        t.norm for j, t in enumerate(tokens) if j not in denied and _content_asked(t, profile)
+    }
+    return bool(norms_denied - stated)
+
+
+def _content_asked(token: Token, profile: QuestionProfile) -> bool:
+    return token.text.lower() not in STOPWORDS and token.norm in profile.asked
 
 
 def _negations(text: str) -> bool:

@@ -153,6 +153,11 @@ def test_a_reply_whose_sentence_denies_the_relation_asked_is_not_verified(
         ("Who is able to legislate on fishing?", "Veldria is unable to legislate on it.", True),
         ("Who won the Nevada primary?", "Haley did not win the Nevada primary.", True),
         ("Who won the Nevada primary?", "Trump won the primary; no one else ran.", False),
+        (
+            "Who won the Nevada primary?",
+            "Haley did not win the primary; Trump won the primary.",
+            False,
+        ),
         ("Which team has never won the cup?", "Calmora never won the cup.", False),
         ("Who will form the government?", "The party will inform the king.", False),
         ("Which law is legal in Veldria?", "Fishing is illegal in Veldria.", True),
