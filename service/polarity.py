@@ -10,6 +10,8 @@ Word positions and lists, not a reader: it catches a plain denial, not a subtle 
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from service.question import QuestionProfile
 from service.spans import Token, tokens_of
 from service.terms import STOPWORDS, normalize_word
@@ -35,9 +37,16 @@ _MIN_STEM = 4
 
 def contradicts(profile: QuestionProfile, sentence: str) -> bool:
     """Whether `sentence` negates a content word of the question that the question affirms."""
-    if _negations(profile.text):
+    return _contradicts(profile.text, profile.asked, sentence)
+
+
+# Span scoring asks this for every candidate, and a sentence holds several: each (question,
+# sentence) pair is read once. The question's text determines `asked`.
+@lru_cache(maxsize=4096)
+def _contradicts(question: str, asked: frozenset[str], sentence: str) -> bool:
+    own_denial, written = _question_side(question)
+    if own_denial:
         return False  # "Which team has never won...", "...stop accepting checks": its own
-    written = {t.text.lower() for t in tokens_of(profile.text)}
     tokens = tokens_of(sentence)
     denied: set[int] = set()  # positions of question words a negation reaches
     for i, token in enumerate(tokens):
@@ -46,34 +55,35 @@ def contradicts(profile: QuestionProfile, sentence: str) -> bool:
             for j in range(i + 1, min(i + 1 + NEGATION_REACH, len(tokens))):
                 if not tokens[j].joined:
                     break  # a comma or semicolon ends what the negation reaches
-                if _content_asked(tokens[j], profile):
+                if _content_asked(tokens[j], asked):
                     denied.add(j)
         elif _prefix_negated(word, written):
             return True
     # "Haley did not win the primary; Trump won the primary": a word denied once and stated
     # elsewhere in the sentence is stated.
     norms_denied = {tokens[j].norm for j in denied}
-    stated = {
-        t.norm for j, t in enumerate(tokens) if j not in denied and _content_asked(t, profile)
-    }
+    stated = {t.norm for j, t in enumerate(tokens) if j not in denied and _content_asked(t, asked)}
     return bool(norms_denied - stated)
 
 
-def _content_asked(token: Token, profile: QuestionProfile) -> bool:
-    return token.text.lower() not in STOPWORDS and token.norm in profile.asked
+@lru_cache(maxsize=256)
+def _question_side(question: str) -> tuple[bool, frozenset[str]]:
+    """Whether the question denies or stops something itself (then a sentence's negation may
+    agree with it: "prevent classification" / "do not fit"), and its words as written."""
+    tokens = tokens_of(question)
+    own_denial = any(_negating(t.text.lower()) or t.norm in _NEGATIVE_VERBS for t in tokens)
+    return own_denial, frozenset(t.text.lower() for t in tokens)
 
 
-def _negations(text: str) -> bool:
-    """Whether the question denies or stops something itself: then a sentence's negation
-    may agree with it ("prevent classification" / "do not fit")."""
-    return any(_negating(t.text.lower()) or t.norm in _NEGATIVE_VERBS for t in tokens_of(text))
+def _content_asked(token: Token, asked: frozenset[str]) -> bool:
+    return token.text.lower() not in STOPWORDS and token.norm in asked
 
 
 def _negating(word: str) -> bool:
     return word in NEGATIONS or word.endswith(("n't", "n’t"))
 
 
-def _prefix_negated(word: str, written: set[str]) -> bool:
+def _prefix_negated(word: str, written: frozenset[str]) -> bool:
     """Whether `word` is a question word with a negating prefix ("unable" for "able"), the
     word compared as written: stems would read "unlawful" as a denial of "law"."""
     for prefix in _PREFIXES:
