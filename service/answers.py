@@ -61,6 +61,8 @@ class Answer:
     standalone_question: str | None = None
     removed_sentences: list[str] = field(default_factory=list)
     short_answer: ShortAnswer | None = None
+    # The base model that rescored the candidate short answers (service/reader.py), if any.
+    reader: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The answer as plain JSON types (the API's response body and `ask --json`)."""
@@ -73,18 +75,19 @@ def answered_by(answer: Answer) -> str:
         return ""
     if answer.grounding == "metadata":
         return "From the article's metadata (byline, outlet or date)."
+    read = f" Candidates rescored by {answer.reader}." if answer.reader else ""
     if answer.grounding == "verified":
-        return f"Verified: {answer.model}'s answer is stated plainly by the cited evidence."
+        return f"Verified: {answer.model}'s answer is stated plainly by the cited evidence.{read}"
     if answer.backend == "extractive":
         return "Chosen from the articles, without a language model."
     if answer.removed_sentences:
         return (
             f"Chosen from the articles: {answer.model}'s reply was not supported by the "
-            f"evidence and was set aside."
+            f"evidence and was set aside.{read}"
         )
     return (
         f"Chosen from the articles with {answer.model}; not verified: the evidence does not "
-        f"state it plainly enough."
+        f"state it plainly enough.{read}"
     )
 
 

@@ -29,6 +29,7 @@ from service.metadata_answers import metadata_fact, missing_reason, opening_span
 from service.passages import Passage
 from service.prompting import PromptLibrary
 from service.question import QuestionProfile, profile_question
+from service.reader import LikelihoodReader, reread
 from service.retrieval import Retriever, SearchFilters
 from service.short_answers import SettledSpan, settle_short_answer
 from service.snapshots import StoreSnapshots
@@ -82,12 +83,15 @@ class Engine:
         embedder: Embedder,
         prompts: PromptLibrary,
         limits: EngineLimits | None = None,
+        reader: LikelihoodReader | None = None,
     ) -> None:
         self.snapshots = snapshots
         self.backend = backend
         self.embedder = embedder
         self.prompts = prompts
         self.limits = limits or EngineLimits()
+        # Rescores the best candidates by a base model's likelihood (service/reader.py).
+        self.reader = reader
 
     # --- public calls -------------------------------------------------------------------
     def search(
@@ -174,6 +178,9 @@ class Engine:
                     self._abstain(question, passages, clock, recency.reason, standalone_question)
                 )
                 return
+        if self.reader is not None:
+            candidates = reread(self.reader, self.prompts, profile, candidates)
+            clock.mark("reading")
         # The model reads only the best evidence sentences and the candidate spans: a short
         # prompt, and a job a small model can do (choose the span that answers).
         listed = candidates[: self.limits.shown_candidates]
@@ -281,6 +288,7 @@ class Engine:
             timings_ms=clock.timings(),
             removed_sentences=removed,
             short_answer=ShortAnswer(span.text, 1, span.start, span.end),
+            reader=self.reader.name if self.reader is not None else None,
         )
 
     def _from_metadata(

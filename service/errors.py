@@ -49,6 +49,10 @@ class BackendUnavailable(BackendError):
     """The LLM server cannot be reached, or the local model file is missing."""
 
 
+class ReaderUnavailable(BackendUnavailable):
+    """The reader's model file is missing or not the published one (service/reader_model.py)."""
+
+
 class ModelNotAvailable(BackendError):
     """The LLM server is up but does not have the requested model."""
 

@@ -7,6 +7,7 @@ from service.backends.extractive import ExtractiveBackend
 from service.engine import Engine, EngineLimits
 from service.indexing import embedder_for
 from service.prompting import PromptLibrary
+from service.reader import LikelihoodReader, shared_reader
 from service.settings import LLMName, Settings
 from service.snapshots import StoreSnapshots
 
@@ -35,9 +36,17 @@ def backend_for(settings: Settings, name: LLMName | None = None) -> Backend:
     return ExtractiveBackend(embedder_for(settings))
 
 
+def reader_for(settings: Settings, backend: Backend) -> LikelihoodReader | None:
+    """The reader for an LLM backend where the settings want one; None for extractive."""
+    if not settings.reader or backend.name == "extractive":
+        return None
+    return shared_reader(settings.reader_model_path, settings.llamacpp_threads)
+
+
 def engine_for(settings: Settings, backend: Backend | None = None) -> Engine:
     """An Engine over the settings' store with the chosen backend."""
     embedder = embedder_for(settings)
+    backend = backend or backend_for(settings)
     snapshots = StoreSnapshots(
         settings.index_dir,
         embedder,
@@ -54,8 +63,9 @@ def engine_for(settings: Settings, backend: Backend | None = None) -> Engine:
     )
     return Engine(
         snapshots,
-        backend or backend_for(settings),
+        backend,
         embedder,
         PromptLibrary(settings.prompts_dir),
         limits,
+        reader=reader_for(settings, backend),
     )

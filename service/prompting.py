@@ -51,6 +51,12 @@ class PromptLibrary:
             ChatMessage("user", user.strip()),
         ]
 
+    def reader_prompt(self, question: str, sentences: Sequence[str]) -> str:
+        """The plain-text prompt whose continuation the reader scores (no chat template: the
+        reader is a base model)."""
+        text = "\n".join(" ".join(s.split()) for s in sentences)
+        return self.template("reader").format(sentences=text, question=question).strip()
+
     def condense_messages(self, history: Sequence[ChatMessage], question: str) -> list[ChatMessage]:
         """The chat prompt asking to rewrite a follow-up as a standalone question."""
         lines = "\n".join(f"{m.role.capitalize()}: {m.content}" for m in history)

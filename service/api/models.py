@@ -204,8 +204,18 @@ class AnswerResponse(BaseModel):
     )
     backend: str = Field(description="The answer backend used (llamacpp, ollama, extractive).")
     model: str = Field(description="The model the backend ran.")
+    reader: str | None = Field(
+        None,
+        description=(
+            "The base model that rescored the candidate short answers (service/reader.py); "
+            "null where none did (extractive, or the reader turned off)."
+        ),
+    )
     timings_ms: dict[str, float | None] = Field(
-        description="Milliseconds from arrival to retrieval, first_token and total."
+        description=(
+            "Milliseconds from arrival to retrieval, reading (the reader, where one ran), "
+            "first_token and total."
+        )
     )
     reason: str = Field("", description="Why the service abstained (empty otherwise).")
     standalone_question: str | None = Field(

@@ -1,0 +1,186 @@
+"""The reader: a small base language model scores the best candidate spans as answers.
+
+span_scoring ranks candidates by rules: the kind of answer asked for, closeness to the
+question's words, agreement across articles. Those rules see words, not meaning. The reader
+adds what a language model knows of meaning, at a job small models do well: no writing, only
+how likely each of the first READ_DEPTH candidates is as the continuation of
+
+    <the candidates' sentences>
+    Question: <question>
+    Answer: <candidate>
+
+(prompts/reader.txt). Each candidate's score loses READER_WEIGHT times how far its
+log-probability per square root of its tokens falls below the likeliest candidate's (the
+square root: a sum favours short answers, a mean long ones).
+The reader can only reorder candidates the rules found, so its answer is always a span of a
+cited sentence, and it is used by the LLM backends only: `extractive` answers without any
+language model, so the two stay comparable.
+
+Chosen on rtqa-2024-dev, seed and sample (top-1 of the candidate ranking over cached readings,
+Gemma 3 270M; benchmarks/reader_weights.py): the hand-set ranking had the gold first for
+112 of 280 rtqa questions, 22 of 34 seed, 14 of 24 sample; the reader alone (weight without
+bound) 116 / 16 / 14; the two together at 0.25-0.4, 123 / 23 / 15 (weights 0.1-0.7 tried, with
+a sum, mean and square-root length norm). SmolLM2-135M-Instruct, the chat model, was no reader:
+alone it ranked 3 of 20 seed questions first, against the rules' 12. SQuAD was not read to
+choose anything here.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import logging
+import math
+import threading
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from service.errors import ReaderUnavailable
+from service.prompting import PromptLibrary
+from service.question import QuestionProfile
+from service.reader_model import MODEL_FILE, bundled_reader_path
+from service.span_scoring import full_name_margin, with_full_name_first
+from service.spans import SpanCandidate
+
+if TYPE_CHECKING:
+    from llama_cpp import Llama
+
+logger = logging.getLogger(__name__)
+
+# How many of the best candidates the reader scores, and how much its score counts.
+READ_DEPTH = 5
+READER_WEIGHT = 0.3
+# The prompt holds at most READ_DEPTH sentences; this context fits them with room to spare.
+CONTEXT_TOKENS = 2048
+# Tokens per llama.cpp batch. With logits kept per token, llama.cpp sizes its output buffer as
+# batch x vocabulary: 512 (its default) x Gemma's 262k words took 514 MiB; 64 takes 64 MiB.
+BATCH_TOKENS = 64
+
+
+class LikelihoodReader:
+    """Scores answers to a prompt by a GGUF base model's log-probability; loaded once."""
+
+    def __init__(self, model_path: Path | None = None, threads: int = 2) -> None:
+        # None: the bundled Gemma 3 270M, joined from its installed parts at first use.
+        self.model_path = model_path
+        self.name = model_path.name if model_path is not None else MODEL_FILE
+        self.threads = threads
+        self._llama: Llama | None = None
+        self._lock = threading.Lock()
+
+    def likelihoods(self, prompt: str, answers: Sequence[str]) -> list[float]:
+        """Each answer's log-probability after `prompt`, per square root of its tokens."""
+        return [total / math.sqrt(n) for total, n in self.log_probabilities(prompt, answers)]
+
+    def log_probabilities(self, prompt: str, answers: Sequence[str]) -> list[tuple[float, int]]:
+        """Each answer's total log-probability after `prompt`, and its number of tokens.
+
+        The prompt is read once; each answer is then read from the cached prompt.
+        """
+        if not answers:
+            return []
+        with self._lock:
+            llama = self._model()
+            prompt_tokens = llama.tokenize(prompt.encode(), add_bos=True)
+            # Logits are kept only where answers are scored: the prompt's would be one
+            # vocabulary-sized row (262k for Gemma) per token.
+            llama.reset()  # type: ignore[no-untyped-call]  # llama_cpp leaves it unannotated
+            llama._logits_all = False
+            llama.eval(prompt_tokens[:-1])
+            base = llama.n_tokens
+            llama._logits_all = True
+            scored = []
+            for answer in answers:
+                tokens = llama.tokenize((" " + answer.strip()).encode(), add_bos=False)
+                llama.n_tokens = base  # eval() drops the cache past this point
+                llama.eval([prompt_tokens[-1], *tokens])
+                logits = np.asarray(llama.scores[base : base + len(tokens)], dtype=np.float64)
+                top = logits.max(axis=1, keepdims=True)
+                log_norm = top[:, 0] + np.log(np.exp(logits - top).sum(axis=1))
+                total = float((logits[np.arange(len(tokens)), tokens] - log_norm).sum())
+                scored.append((total, len(tokens)))
+            return scored
+
+    def _model(self) -> Llama:
+        if self._llama is None:
+            path = self.model_path or bundled_reader_path()
+            if not path.is_file():
+                raise ReaderUnavailable(
+                    f"no reader model at {path}; set FOOTNOTE_READER_MODEL_PATH to a GGUF base "
+                    "model, run 'make install', or set FOOTNOTE_READER=false"
+                )
+            from llama_cpp import Llama
+            from llama_cpp._utils import suppress_stdout_stderr
+
+            logger.info("loading reader model %s", path)
+            try:
+                # Gemma's sliding-window cache makes llama.cpp print a notice past verbose=False.
+                with suppress_stdout_stderr(disable=False):
+                    llama = Llama(
+                        model_path=str(path),
+                        n_ctx=CONTEXT_TOKENS,
+                        n_batch=BATCH_TOKENS,
+                        n_threads=self.threads,
+                        logits_all=True,
+                        verbose=False,
+                    )
+            except (ValueError, RuntimeError) as exc:
+                raise ReaderUnavailable(f"llama.cpp cannot load {path}: {exc}") from exc
+            # Closed before llama_cpp's own exit hooks run (atexit is LIFO), and quietly.
+            atexit.register(_close_quietly, llama)
+            self._llama = llama
+        return self._llama
+
+
+@functools.cache
+def shared_reader(model_path: Path | None = None, threads: int = 2) -> LikelihoodReader:
+    """The process-wide reader for `model_path` (default: the bundled Gemma 3 270M)."""
+    return LikelihoodReader(model_path, threads)
+
+
+def _close_quietly(llama: Llama) -> None:
+    from llama_cpp._utils import suppress_stdout_stderr
+
+    with suppress_stdout_stderr(disable=False):
+        llama.close()
+
+
+def reread(
+    reader: LikelihoodReader,
+    prompts: PromptLibrary,
+    profile: QuestionProfile,
+    candidates: list[SpanCandidate],
+) -> list[SpanCandidate]:
+    """`candidates` with the first READ_DEPTH rescored by the reader, best first."""
+    read = candidates[:READ_DEPTH]
+    if len(read) < 2:
+        return candidates
+    sentences = list(dict.fromkeys(c.evidence.text for c in read))
+    prompt = prompts.reader_prompt(profile.text, sentences)
+    likelihoods = reader.likelihoods(prompt, [c.text for c in read])
+    return reranked(candidates, likelihoods, profile)
+
+
+def reranked(
+    candidates: list[SpanCandidate], likelihoods: Sequence[float], profile: QuestionProfile
+) -> list[SpanCandidate]:
+    """The candidates sorted again after the first len(likelihoods) are rescored; a person's
+    full name is put before its surname as span_scoring does.
+
+    Each read candidate loses READER_WEIGHT times its likelihood's distance below the likeliest
+    one's, so scores stay on span_scoring's scale: the reader's favourite keeps its score,
+    which a model's reply span scored by the rules alone is compared with (short_answers).
+    """
+    if not likelihoods:
+        return candidates
+    likeliest = max(likelihoods)
+    read = [
+        replace(c, score=round(c.score - READER_WEIGHT * (likeliest - likelihood), 4))
+        for c, likelihood in zip(candidates, likelihoods, strict=False)
+    ]
+    best_first = sorted(read + candidates[len(read) :], key=lambda c: c.score, reverse=True)
+    return with_full_name_first(best_first, full_name_margin(profile))

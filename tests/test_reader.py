@@ -1,0 +1,125 @@
+"""The reader: the real Gemma 3 270M scores candidate short answers; the engine reorders by it
+with an LLM backend only, and a missing or altered model file is a clear error."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from indexer.embedding import SentenceTransformerEmbedder
+from service import reader_model
+from service.backends.extractive import ExtractiveBackend
+from service.errors import ReaderUnavailable
+from service.factory import engine_for
+from service.prompting import PromptLibrary
+from service.question import profile_question
+from service.reader import READER_WEIGHT, LikelihoodReader, reranked, shared_reader
+from service.settings import Settings
+from service.spans import SpanCandidate
+from tests.test_short_answers import GENERAL_QUESTION, MORTAZAWI, NICHOLSON, general_case
+
+
+@pytest.fixture(scope="module")
+def reader() -> LikelihoodReader:
+    """The bundled reader, shared with every engine the tests build (one load per run)."""
+    return shared_reader()
+
+
+def test_the_reader_prefers_the_general_to_the_spokesman_beside_him(
+    reader: LikelihoodReader,
+) -> None:
+    prompt = PromptLibrary().reader_prompt(GENERAL_QUESTION, [MORTAZAWI, NICHOLSON])
+    nicholson, mortazawi = reader.likelihoods(prompt, ["John Nicholson", "Shah Hossain Mortazawi"])
+    assert nicholson > mortazawi
+
+
+def test_answers_scored_together_score_as_they_do_alone(reader: LikelihoodReader) -> None:
+    # Each answer is read from the cached prompt: what one leaves behind must not reach the next.
+    prompt = PromptLibrary().reader_prompt(GENERAL_QUESTION, [MORTAZAWI, NICHOLSON])
+    answers = ["Shah Hossain Mortazawi", "John Nicholson", "Afghanistan"]
+    together = reader.likelihoods(prompt, answers)
+    alone = [reader.likelihoods(prompt, [a])[0] for a in answers]
+    assert together == pytest.approx(alone, abs=1e-6)
+    assert reader.likelihoods(prompt, []) == []
+
+
+def candidates_for(embedder: SentenceTransformerEmbedder) -> list[SpanCandidate]:
+    _, _, candidates = general_case(embedder)
+    assert len(candidates) >= 2
+    return candidates
+
+
+def test_reranking_keeps_the_likeliest_score_and_lowers_the_rest(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    candidates = candidates_for(embedder)
+    profile = profile_question(GENERAL_QUESTION)
+    # The reader likes the second candidate best, by 2 against the first.
+    likelihoods = [-3.0, -1.0]
+    out = reranked(candidates, likelihoods, profile)
+    second = next(c for c in out if c.text == candidates[1].text)
+    first = next(c for c in out if c.text == candidates[0].text)
+    assert second.score == pytest.approx(candidates[1].score)
+    assert first.score == pytest.approx(candidates[0].score - READER_WEIGHT * 2.0)
+    # Candidates past the ones read keep their scores, and the list is best first.
+    for unread in candidates[2:]:
+        assert next(c for c in out if c.text == unread.text).score == unread.score
+    assert [c.score for c in out] == sorted((c.score for c in out), reverse=True)
+    assert {c.text for c in out} == {c.text for c in candidates}
+
+
+def test_an_even_reader_changes_nothing(embedder: SentenceTransformerEmbedder) -> None:
+    candidates = candidates_for(embedder)
+    profile = profile_question(GENERAL_QUESTION)
+    assert reranked(candidates, [-2.0] * 5, profile) == candidates
+    assert reranked(candidates, [], profile) == candidates
+
+
+def test_llm_answers_say_the_reader_rescored_them_and_extractive_ones_do_not(
+    sample_settings: Settings, embedder: Any, llama_backend: Any
+) -> None:
+    question = "Who signed the port agreement?"
+    read = engine_for(sample_settings, backend=llama_backend).ask(question)
+    assert read.reader == reader_model.MODEL_FILE
+    assert read.timings_ms["reading"] is not None
+    assert read.short_answer is not None and "Adela Korvin" in read.short_answer.text
+    plain = engine_for(sample_settings, backend=ExtractiveBackend(embedder)).ask(question)
+    assert plain.reader is None and "reading" not in plain.timings_ms
+    off = Settings(index_dir=sample_settings.index_dir, reader=False)
+    assert engine_for(off, backend=llama_backend).reader is None
+
+
+def test_a_missing_reader_model_is_a_clear_error(tmp_path: Path) -> None:
+    missing = LikelihoodReader(tmp_path / "none.gguf")
+    with pytest.raises(ReaderUnavailable, match="FOOTNOTE_READER_MODEL_PATH"):
+        missing.likelihoods("Question: ?\nAnswer:", ["x"])
+
+
+def test_missing_parts_name_the_package_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reader_model, "PART_PACKAGES", ("no_such_reader_part",))
+    with pytest.raises(ReaderUnavailable, match="no-such-reader-part"):
+        reader_model.part_files()
+
+
+def test_parts_join_into_the_published_file_or_into_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parts = []
+    for i, content in enumerate((b"gguf-part-one ", b"and part two")):
+        part = tmp_path / f"part{i}"
+        part.write_bytes(content)
+        parts.append(part)
+    monkeypatch.setenv("FOOTNOTE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(reader_model, "part_files", lambda: parts)
+    # Parts that do not join to the published SHA-256 leave no file behind.
+    with pytest.raises(ReaderUnavailable, match="SHA-256"):
+        reader_model.bundled_reader_path()
+    assert not any(p.is_file() for p in (tmp_path / "cache").rglob("*"))
+    published = hashlib.sha256(b"gguf-part-one and part two").hexdigest()
+    monkeypatch.setattr(reader_model, "MODEL_SHA256", published)
+    joined = reader_model.bundled_reader_path()
+    assert joined.read_bytes() == b"gguf-part-one and part two"
+    assert reader_model.bundled_reader_path() == joined  # joined once, then reused
