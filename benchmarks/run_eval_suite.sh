@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every eval run behind the figures we report: four gold sets (seed news, sample news, SQuAD 2.0
 # dev, RealTime QA 2024 dev) x three systems (Footnote with the extractive backend, Footnote with
-# llama.cpp/SmolLM2, and the stock LangChain recipe over the raw files with the same model), then
-# one table.
+# llama.cpp/SmolLM2 and the Gemma 3 270M reader, and the stock LangChain recipe over the raw
+# files with the same chat model), then one table.
 #
 #   benchmarks/run_eval_suite.sh            # everything
 #   SQUAD_LLM_LIMIT=100 benchmarks/run_eval_suite.sh   # fewer SQuAD questions for the LLM runs
