@@ -20,9 +20,9 @@ Chosen on rtqa-2024-dev, seed and sample (gold in the first candidate of the 280
 answerable questions; benchmarks/reader_weights.py): the rules alone 112 / 22 / 14; the reader
 alone (choosing among the rules' first five) 116 / 17 / 14; the two at 0.3 with the square-root
 norm 124 / 23 / 15 (0.25-0.4: 122-124 / 22-23 / 15; weights 0.1-0.7 tried with a sum, a mean and
-a square-root length norm: the sum and the mean each lost a seed question where this gains one). SmolLM2-135M-Instruct, the chat model, was no reader:
-alone it ranked 3 of 20 seed questions first, against the rules' 12. SQuAD was not read to
-choose anything here.
+a square-root length norm: the sum and the mean each lost a seed question where this gains
+one). SmolLM2-135M-Instruct, the chat model, was no reader: alone it ranked 3 of 20 seed
+questions first, against the rules' 12. SQuAD was not read to choose anything here.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ import pytest
 
 from indexer.embedding import SentenceTransformerEmbedder
 from service import reader_model
+from service.answers import answered_by
 from service.backends.extractive import ExtractiveBackend
 from service.errors import ReaderUnavailable
 from service.factory import engine_for
@@ -86,8 +87,10 @@ def test_llm_answers_say_the_reader_rescored_them_and_extractive_ones_do_not(
     assert read.reader == reader_model.MODEL_FILE
     assert read.timings_ms["reading"] is not None
     assert read.short_answer is not None and "Adela Korvin" in read.short_answer.text
+    assert answered_by(read).endswith(f"Candidates rescored by {reader_model.MODEL_FILE}.")
     plain = engine_for(sample_settings, backend=ExtractiveBackend(embedder)).ask(question)
     assert plain.reader is None and "reading" not in plain.timings_ms
+    assert "rescored" not in answered_by(plain)
     off = Settings(index_dir=sample_settings.index_dir, reader=False)
     assert engine_for(off, backend=llama_backend).reader is None
 
