@@ -56,6 +56,8 @@ READ_DEPTH = 5
 READER_WEIGHT = 0.3
 # The prompt holds at most READ_DEPTH sentences; this context fits them with room to spare.
 CONTEXT_TOKENS = 2048
+# Context kept free for an answer's tokens (candidates are a dozen tokens at most).
+ANSWER_ROOM = 64
 # Tokens per llama.cpp batch. With logits kept per token, llama.cpp sizes its output buffer as
 # batch x vocabulary: 512 (its default) x Gemma's 262k words took 514 MiB; 64 takes 64 MiB.
 BATCH_TOKENS = 64
@@ -86,6 +88,11 @@ class LikelihoodReader:
         with self._lock:
             llama = self._model()
             prompt_tokens = llama.tokenize(prompt.encode(), add_bos=True)
+            room = CONTEXT_TOKENS - ANSWER_ROOM
+            if len(prompt_tokens) > room:
+                # Scraped sentences can run long: keep the beginning of text and the end, where
+                # the question and "Answer:" are, so that the answers still fit the context.
+                prompt_tokens = [prompt_tokens[0], *prompt_tokens[-(room - 1) :]]
             # Logits are kept only where answers are scored: the prompt's would be one
             # vocabulary-sized row (262k for Gemma) per token.
             llama.reset()  # type: ignore[no-untyped-call]  # llama_cpp leaves it unannotated

@@ -47,6 +47,15 @@ def test_answers_scored_together_score_as_they_do_alone(reader: LikelihoodReader
     assert reader.likelihoods(prompt, []) == []
 
 
+def test_a_prompt_longer_than_the_context_is_still_read(reader: LikelihoodReader) -> None:
+    # Scraped news can hold "sentences" of thousands of words; the question and "Answer:" at
+    # the end of the prompt are what must stay.
+    rambling = " ".join(["The port authority met again to discuss the quay."] * 400)
+    prompt = PromptLibrary().reader_prompt(GENERAL_QUESTION, [rambling, MORTAZAWI, NICHOLSON])
+    scores = reader.likelihoods(prompt, ["John Nicholson", "Shah Hossain Mortazawi"])
+    assert len(scores) == 2 and all(s < 0 for s in scores)
+
+
 def candidates_for(embedder: SentenceTransformerEmbedder) -> list[SpanCandidate]:
     _, _, candidates = general_case(embedder)
     assert len(candidates) >= 2
