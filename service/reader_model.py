@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib.util
 import logging
 import os
 import tempfile
 from pathlib import Path
 
-from indexer.model_cache import cache_root
+from indexer.model_cache import cache_root, package_directory
 from service.errors import ReaderUnavailable
 
 logger = logging.getLogger(__name__)
@@ -47,10 +46,8 @@ def part_files() -> list[Path]:
     """The installed part files, in order (found without importing the packages)."""
     files: list[Path] = []
     for i, package in enumerate(PART_PACKAGES):
-        spec = importlib.util.find_spec(package)
-        locations = spec.submodule_search_locations if spec is not None else None
-        name = f"{MODEL_FILE}.part{i:02d}"
-        part = Path(next(iter(locations))) / "data" / name if locations else None
+        directory = package_directory(package)
+        part = directory / "data" / f"{MODEL_FILE}.part{i:02d}" if directory else None
         if part is None or not part.is_file():
             raise ReaderUnavailable(
                 f"the reader model is missing: {package.replace('_', '-')} is not installed; "

