@@ -13,9 +13,9 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from eval import metrics
-from eval.atomic import write_bytes_atomic
 from eval.definitions import MAIN_RATES
 from eval.scoring import QuestionResult
+from indexer.atomic_files import write_bytes_atomically
 
 # Enough bins to show the shape of a few hundred answers without turning into noise.
 LATENCY_BINS = 20
@@ -106,4 +106,4 @@ def _save(figure: Figure, path: Path) -> None:
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
-    write_bytes_atomic(path, buffer.getvalue())
+    write_bytes_atomically(path, buffer.getvalue())

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eval.atomic import write_text_atomic
 from eval.charts import write_comparison_chart, write_latency_chart, write_rank_chart
 from eval.report_markdown import render_report
 from eval.scoring import SUMMARY_SCHEMA, QuestionResult
+from indexer.atomic_files import write_text_atomically
 from indexer.errors import FootnoteError
 
 __all__ = [
@@ -67,8 +67,8 @@ def write_report(
     changes = deltas(summary, baseline) if baseline is not None else None
     baseline_label = _baseline_label(baseline, label) if baseline is not None else None
     lines = (json.dumps(r.as_dict(), ensure_ascii=False) for r in results)
-    write_text_atomic(files.results, "".join(f"{line}\n" for line in lines))
-    write_text_atomic(files.summary, json.dumps(labelled, indent=2, ensure_ascii=False) + "\n")
+    write_text_atomically(files.results, "".join(f"{line}\n" for line in lines))
+    write_text_atomically(files.summary, json.dumps(labelled, indent=2, ensure_ascii=False) + "\n")
     charted = {label: summary}
     if baseline is not None and baseline_label is not None:
         charted = {baseline_label: baseline, **charted}
@@ -78,7 +78,7 @@ def write_report(
     report = render_report(
         summary, results, label=label, changes=changes, baseline_label=baseline_label
     )
-    write_text_atomic(files.report, report)
+    write_text_atomically(files.report, report)
     return files
 
 

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from eval.atomic import write_text_atomic
 from eval.gold import load_gold
+from indexer.atomic_files import write_text_atomically
 from indexer.errors import FootnoteError
 
 
@@ -34,7 +34,7 @@ def write_shuffled_gold(source: Path, out: Path, *, seed: int) -> int:
         raise ValueError(f"--out {out} is the gold file itself; write the shuffle to another file")
     load_gold(source)
     lines = shuffled_lines(source.read_text(encoding="utf-8"), seed)
-    write_text_atomic(out, "".join(f"{line}\n" for line in lines))
+    write_text_atomically(out, "".join(f"{line}\n" for line in lines))
     return len(lines)
 
 

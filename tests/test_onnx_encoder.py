@@ -82,7 +82,7 @@ def test_the_export_is_written_once_then_read_back(
     second = onnx_encoder.load_onnx_encoder(embedder._model, embedder._model_dir)
     assert second is not None
     assert np.allclose(first.encode(QUERIES), second.encode(QUERIES), atol=1e-6)
-    assert not [p for p in exported.parent.iterdir() if p.name.startswith(".tmp-")]
+    assert list(exported.parent.iterdir()) == [exported]  # no temporary file left beside it
 
 
 def test_the_export_runs_on_fused_transformer_kernels(

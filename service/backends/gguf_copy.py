@@ -23,12 +23,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-import os
 import re
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from indexer.atomic_files import atomic_path
 from indexer.model_cache import cache_root
 
 logger = logging.getLogger(__name__)
@@ -66,24 +65,14 @@ def copy_name(source: Path) -> str:
 def _quantize(source: Path, target: Path) -> None:
     import llama_cpp
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".gguf")
-    os.close(fd)
-    try:
-        params = llama_cpp.llama_model_quantize_default_params()
-        params.ftype = llama_cpp.LLAMA_FTYPE_MOSTLY_F16
-        params.allow_requantize = True
-        params.nthread = QUANTIZE_THREADS
-        with _quiet_llama_log():
-            status = llama_cpp.llama_model_quantize(str(source).encode(), tmp.encode(), params)
+    params = llama_cpp.llama_model_quantize_default_params()
+    params.ftype = llama_cpp.LLAMA_FTYPE_MOSTLY_F16
+    params.allow_requantize = True
+    params.nthread = QUANTIZE_THREADS
+    with atomic_path(target) as tmp, _quiet_llama_log():
+        status = llama_cpp.llama_model_quantize(str(source).encode(), str(tmp).encode(), params)
         if status != 0:
             raise RuntimeError(f"llama.cpp could not rewrite {source} (status {status})")
-        with open(tmp, "rb") as written:
-            os.fsync(written.fileno())
-        os.replace(tmp, target)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
 
 
 @contextlib.contextmanager
