@@ -27,7 +27,7 @@ from eval.gold import load_gold  # noqa: E402
 from eval.metrics import gold_contained  # noqa: E402
 from service import SearchFilters, Settings, engine_for  # noqa: E402
 from service.prompting import PromptLibrary  # noqa: E402
-from service.reader import READ_DEPTH, shared_reader  # noqa: E402
+from service.reader import READ_DEPTH, prompt_for, shared_reader  # noqa: E402
 from service.span_scoring import rank_candidates  # noqa: E402
 
 WEIGHTS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.7)
@@ -39,7 +39,7 @@ def collect(gold: Path, index_dir: Path) -> list[dict[str, Any]]:
     each holds a gold answer, and the reader's total log-probability and token count for each."""
     engine = engine_for(Settings(index_dir=index_dir, llm="extractive"))
     reader, prompts = shared_reader(), PromptLibrary()
-    out = []
+    out: list[dict[str, Any]] = []
     for record in load_gold(gold):
         if not record.answerable:
             continue
@@ -48,8 +48,7 @@ def collect(gold: Path, index_dir: Path) -> list[dict[str, Any]]:
         if not read:
             out.append({"scores": [], "gold": [], "lp": []})
             continue
-        sentences = list(dict.fromkeys(c.evidence.text for c in read))
-        prompt = prompts.reader_prompt(record.question, sentences)
+        prompt = prompt_for(prompts, record.question, read)
         out.append(
             {
                 "scores": [c.score for c in read],

@@ -166,10 +166,16 @@ def reread(
     read = candidates[:READ_DEPTH]
     if len(read) < 2:
         return candidates
-    sentences = list(dict.fromkeys(c.evidence.text for c in read))
-    prompt = prompts.reader_prompt(profile.text, sentences)
-    likelihoods = reader.likelihoods(prompt, [c.text for c in read])
+    likelihoods = reader.likelihoods(
+        prompt_for(prompts, profile.text, read), [c.text for c in read]
+    )
     return reranked(candidates, likelihoods, profile)
+
+
+def prompt_for(prompts: PromptLibrary, question: str, read: Sequence[SpanCandidate]) -> str:
+    """The reader's prompt for candidates `read`: their sentences, each once, then the question."""
+    sentences = list(dict.fromkeys(c.evidence.text for c in read))
+    return prompts.reader_prompt(question, sentences)
 
 
 def reranked(
