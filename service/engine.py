@@ -178,9 +178,13 @@ class Engine:
                     self._abstain(question, passages, clock, recency.reason, standalone_question)
                 )
                 return
+        # The reader's name goes on the answer only where it did rescore the candidates.
+        read_by = None
         if self.reader is not None:
-            candidates = reread(self.reader, self.prompts, profile, candidates)
-            clock.mark("reading")
+            rescored = reread(self.reader, self.prompts, profile, candidates)
+            if rescored is not None:
+                candidates, read_by = rescored, self.reader.name
+                clock.mark("reading")
         # The model reads only the best evidence sentences and the candidate spans: a short
         # prompt, and a job a small model can do (choose the span that answers).
         listed = candidates[: self.limits.shown_candidates]
@@ -200,7 +204,7 @@ class Engine:
             pieces.append(piece)
             yield TokenEvent(piece)
         settled = settle_short_answer("".join(pieces), profile, candidates, ranked, passages)
-        answer = self._answer(question, settled, ranked, clock)
+        answer = self._answer(question, settled, ranked, clock, read_by)
         if standalone_question is not None:
             answer = _with_standalone(answer, standalone_question)
         yield FinalEvent(answer)
@@ -257,6 +261,7 @@ class Engine:
         settled: SettledSpan,
         ranked: list[Evidence],
         clock: _Clock,
+        read_by: str | None,
     ) -> Answer:
         # The short answer leads; then the best evidence sentence on the question, which is
         # the span's own sentence or the one the reader most needs beside it.
@@ -288,7 +293,7 @@ class Engine:
             timings_ms=clock.timings(),
             removed_sentences=removed,
             short_answer=ShortAnswer(span.text, 1, span.start, span.end),
-            reader=self.reader.name if self.reader is not None else None,
+            reader=read_by,
         )
 
     def _from_metadata(

@@ -161,11 +161,12 @@ def reread(
     prompts: PromptLibrary,
     profile: QuestionProfile,
     candidates: list[SpanCandidate],
-) -> list[SpanCandidate]:
-    """`candidates` with the first READ_DEPTH rescored by the reader, best first."""
+) -> list[SpanCandidate] | None:
+    """`candidates` with the first READ_DEPTH rescored by the reader, best first; None where
+    there is nothing to choose between (fewer than two candidates), so nothing was read."""
     read = candidates[:READ_DEPTH]
     if len(read) < 2:
-        return candidates
+        return None
     likelihoods = reader.likelihoods(
         prompt_for(prompts, profile.text, read), [c.text for c in read]
     )

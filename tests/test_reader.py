@@ -17,7 +17,7 @@ from service.errors import ReaderUnavailable
 from service.factory import engine_for
 from service.prompting import PromptLibrary
 from service.question import profile_question
-from service.reader import READER_WEIGHT, LikelihoodReader, reranked, shared_reader
+from service.reader import READER_WEIGHT, LikelihoodReader, reranked, reread, shared_reader
 from service.settings import Settings
 from service.spans import SpanCandidate
 from tests.test_short_answers import GENERAL_QUESTION, MORTAZAWI, NICHOLSON, general_case
@@ -79,6 +79,17 @@ def test_reranking_keeps_the_likeliest_score_and_lowers_the_rest(
         assert next(c for c in out if c.text == unread.text).score == unread.score
     assert [c.score for c in out] == sorted((c.score for c in out), reverse=True)
     assert {c.text for c in out} == {c.text for c in candidates}
+
+
+def test_a_lone_candidate_is_not_read_so_no_answer_claims_a_rescoring(
+    reader: LikelihoodReader, embedder: SentenceTransformerEmbedder
+) -> None:
+    candidates = candidates_for(embedder)
+    profile = profile_question(GENERAL_QUESTION)
+    assert reread(reader, PromptLibrary(), profile, candidates[:1]) is None
+    rescored = reread(reader, PromptLibrary(), profile, candidates)
+    assert rescored is not None
+    assert {c.text for c in rescored} == {c.text for c in candidates}
 
 
 def test_an_even_reader_changes_nothing(embedder: SentenceTransformerEmbedder) -> None:
