@@ -29,6 +29,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from eval.gold import load_gold  # noqa: E402
 from eval.metrics import gold_contained  # noqa: E402
 from service import SearchFilters, Settings, engine_for  # noqa: E402
+from service.salience import leading_sentences  # noqa: E402
 from service.span_scoring import FEATURES, WEIGHTS, sentences_about, span_features  # noqa: E402
 from service.spans import candidate_spans  # noqa: E402
 
@@ -54,8 +55,9 @@ def collect(gold: Path, index_dir: Path) -> list[dict[str, Any]]:
         profile = reading.profile
         rows, labels = [], []
         about = sentences_about(profile, reading.passages)
+        leading = leading_sentences(reading.ranked)
         for candidate in candidate_spans(profile, reading.ranked):
-            features = span_features(profile, candidate, about)
+            features = span_features(profile, candidate, about, leading)
             if features is not None:
                 rows.append([features[name] for name in FEATURES])
                 labels.append(gold_contained(candidate.text, record.answers))

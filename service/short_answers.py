@@ -21,6 +21,7 @@ from service.evidence import Evidence
 from service.passages import Passage
 from service.polarity import contradicts
 from service.question import QuestionProfile
+from service.salience import leading_sentences
 from service.span_scoring import (
     full_name_margin,
     score_span,
@@ -145,6 +146,7 @@ def _span_in_evidence(
         return None
     pattern = whole_words(text)
     about = sentences_about(profile, passages)
+    leading = leading_sentences(ranked)
     for rank, evidence in enumerate(ranked[:CANDIDATE_SENTENCES]):
         match = pattern.search(evidence.text)
         if match is None:
@@ -159,7 +161,7 @@ def _span_in_evidence(
             0,
             rank,
         )
-        scored = score_span(profile, span, about)
+        scored = score_span(profile, span, about, leading)
         if scored is not None:
             return scored
     return None

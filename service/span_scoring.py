@@ -22,6 +22,7 @@ from service.gazetteer import is_demonym, is_listed_place, place_fit
 from service.passages import Passage
 from service.polarity import contradicts
 from service.question import QuestionProfile
+from service.salience import leading_sentences, salience
 from service.sentences import sentence_spans
 from service.spans import (
     MAX_SPAN_TOKENS,
@@ -72,6 +73,7 @@ FEATURES = (
     "slot",  # the question's words beside the slot stand beside it too ("sale of X")
     "unit",  # a number in the unit asked for: "$9,000" for "how much was he fined"
     "denies",  # its sentence denies what is asked ("retailers not accepting checks")
+    "salience",  # how many of the best evidence sentences name it (service/salience.py)
 )
 # Fitted weights (benchmarks/fit_span_weights.py); each multiplies the feature of that name.
 WEIGHTS: Mapping[str, float] = {
@@ -97,6 +99,7 @@ WEIGHTS: Mapping[str, float] = {
     "slot": 0.3,
     "unit": 1.0,
     "denies": -1.0,
+    "salience": 0.25,
 }
 
 
@@ -108,9 +111,10 @@ def rank_candidates(
 ) -> list[SpanCandidate]:
     """Candidate short answers, best first; one per distinct text (its best occurrence)."""
     about = sentences_about(profile, passages)
+    leading = leading_sentences(ranked)
     best: dict[str, SpanCandidate] = {}
     for candidate in candidate_spans(profile, ranked):
-        scored = score_span(profile, candidate, about, weights)
+        scored = score_span(profile, candidate, about, leading, weights)
         key = candidate.text.lower()
         if scored is not None and (key not in best or scored.score > best[key].score):
             best[key] = scored
@@ -187,12 +191,14 @@ def score_span(
     profile: QuestionProfile,
     candidate: SpanCandidate,
     about: Sequence[AboutSentence],
+    leading: Sequence[str],
     weights: Mapping[str, float] = WEIGHTS,
 ) -> SpanCandidate | None:
     """The candidate with its score and agreeing articles, or None when it cannot be the kind
-    of answer asked for. `about` is sentences_about(profile, passages)."""
+    of answer asked for. `about` is sentences_about(profile, passages), `leading`
+    salience.leading_sentences(ranked)."""
     documents = documents_stating(candidate.text, about)
-    features = _features(profile, candidate, documents, about)
+    features = _features(profile, candidate, documents, about, leading)
     if features is None:
         return None
     score = sum(weights[name] * value for name, value in features.items())
@@ -200,11 +206,14 @@ def score_span(
 
 
 def span_features(
-    profile: QuestionProfile, candidate: SpanCandidate, about: Sequence[AboutSentence]
+    profile: QuestionProfile,
+    candidate: SpanCandidate,
+    about: Sequence[AboutSentence],
+    leading: Sequence[str],
 ) -> dict[str, float] | None:
     """The FEATURES of a candidate, or None when it is not of a kind the question allows."""
     documents = documents_stating(candidate.text, about)
-    return _features(profile, candidate, documents, about)
+    return _features(profile, candidate, documents, about, leading)
 
 
 def _features(
@@ -212,6 +221,7 @@ def _features(
     candidate: SpanCandidate,
     agreeing: int,
     about: Sequence[AboutSentence],
+    leading: Sequence[str],
 ) -> dict[str, float] | None:
     typed = _kind_features(profile, candidate)
     if typed is None:
@@ -258,6 +268,7 @@ def _features(
         "slot": _slot_filled(tokens, lo, hi, profile),
         "unit": float(profile.unit is not None and in_unit(candidate.text, profile.unit)),
         "denies": float(contradicts(profile, candidate.evidence.text)),
+        "salience": salience(candidate, leading),
     }
 
 

@@ -827,8 +827,8 @@ def test_a_state_is_no_worse_for_being_one_where_a_place_is_asked_for(
     )
     where = profile_question("Where is a dam in imminent failure condition after flooding?")
     state = next(c for c in candidates if c.text == "Minnesota")
-    assert span_features(where, state, [])["place_for_thing"] == 0.0
-    assert span_features(profile_question(DAM_QUESTION), state, [])["place_for_thing"] == 1.0
+    assert span_features(where, state, [], [])["place_for_thing"] == 0.0
+    assert span_features(profile_question(DAM_QUESTION), state, [], [])["place_for_thing"] == 1.0
 
 
 def test_a_title_counts_for_a_person_where_a_person_is_asked_for(
@@ -845,18 +845,18 @@ def test_the_surname_counts_only_for_a_full_name_and_where_a_person_is_asked_for
     _, candidates = ranked_for(SINGER_QUESTION, [passage(LIND)], embedder)
     about = sentences_about(profile, [passage(LIND)])
     song = next(c for c in candidates if c.text == "Silver Tide")
-    assert span_features(profile, song, about)["person_named"] == 0.0  # "Tide" never alone
+    assert span_features(profile, song, about, [])["person_named"] == 0.0  # "Tide" never alone
     # Nor where the last word stands after another name's word: a title, not a surname.
     # ("Blue Tide"; "Songs We Tide", whose "We" is capitalised as a title's word, not as a
     # sentence's first).
     for other in ("Blue Tide", '"Songs We Tide"'):
         album = passage(f"{LIND} The Veldria music awards heard a rare performance of {other}.")
         about_album = sentences_about(profile, [album])
-        assert span_features(profile, song, about_album)["person_named"] == 0.0
+        assert span_features(profile, song, about_album, [])["person_named"] == 0.0
     singer = candidates[0]
-    assert span_features(profile, singer, about)["person_named"] == 1.0
+    assert span_features(profile, singer, about, [])["person_named"] == 1.0
     thing = profile_question("Which song was given a rare performance at the music awards?")
-    assert span_features(thing, singer, about)["person_named"] == 0.0  # no person asked
+    assert span_features(thing, singer, about, [])["person_named"] == 0.0  # no person asked
 
 
 def test_a_people_or_party_answers_only_a_question_about_one(
