@@ -96,11 +96,13 @@ def settle_short_answer(
     # "LeBron James" for the model's "James", as for the extractive best.
     others = [c for c in candidates if c is not chosen]
     chosen = with_full_name_first([chosen, *others], full_name_margin(profile))[0]
-    runner_up = max((c.score for c in candidates if not _same_answer(c, chosen)), default=0.0)
+    # The lead is measured without salience: a name the best sentences keep repeating is
+    # likelier the answer, but only what the sentences state about it can verify it.
+    runner_up = max((_stated(c) for c in candidates if not _same_answer(c, chosen)), default=0.0)
     plain = (
         chosen.evidence.coverage >= MIN_SENTENCE_COVERAGE
         and chosen.documents >= MIN_AGREEING_DOCUMENTS
-        and chosen.score - runner_up >= MIN_LEAD
+        and _stated(chosen) - runner_up >= MIN_LEAD
         # "is unable to legislate" names the right thing for "who is able to", denied.
         and not contradicts(profile, chosen.evidence.text)
     )
@@ -165,6 +167,11 @@ def _span_in_evidence(
         if scored is not None:
             return scored
     return None
+
+
+def _stated(candidate: SpanCandidate) -> float:
+    """A candidate's score without its salience: what its evidence states."""
+    return candidate.score - candidate.prominence
 
 
 def _same_answer(a: SpanCandidate, b: SpanCandidate) -> bool:

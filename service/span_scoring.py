@@ -202,7 +202,8 @@ def score_span(
     if features is None:
         return None
     score = sum(weights[name] * value for name, value in features.items())
-    return replace(candidate, score=round(score, 4), documents=documents)
+    prominence = round(weights["salience"] * features["salience"], 4)
+    return replace(candidate, score=round(score, 4), documents=documents, prominence=prominence)
 
 
 def span_features(

@@ -84,6 +84,9 @@ class SpanCandidate:
     score: float
     documents: int  # retrieved articles that state it in a sentence about the question
     rank: int = 0  # its sentence's place in the ranked evidence, 0 for the best
+    # The part of `score` owed to salience (being named in many of the best sentences): it
+    # ranks, but it is not the evidence stating the relation, so "verified" leaves it out.
+    prominence: float = 0.0
 
 
 def tokens_of(sentence: str) -> list[Token]:

@@ -5,11 +5,13 @@ Evidence scores are set by hand here, so each case tests the rule, not the embed
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from service.evidence import Evidence
 from service.passages import Passage
 from service.question import profile_question
 from service.salience import SALIENCE_WINDOW, leading_sentences, salience
+from service.short_answers import settle_short_answer
 from service.span_scoring import WEIGHTS, rank_candidates
 from service.spans import SpanCandidate
 
@@ -82,3 +84,22 @@ def test_mentions_beyond_the_cap_add_nothing() -> None:
     many = ["TikTok grew."] * 12
     assert salience(candidate("TikTok"), many) == salience(candidate("TikTok"), many[:5])
     assert salience(candidate("TikTok"), many[:4]) < salience(candidate("TikTok"), many[:5])
+
+
+def test_salience_ranks_but_never_verifies() -> None:
+    # Two articles state "TikTok" in a sentence with most of the question's words; it leads
+    # the runner-up by 1.2, but 0.45 of that is salience: not verified. The same lead stated
+    # by the evidence alone is.
+    ranked, passages = platform_case()
+    sentence = replace(ranked[1], coverage=0.8)
+    profile = profile_question(QUESTION)
+
+    def settled(prominence: float) -> bool:
+        best = SpanCandidate("TikTok", sentence, 29, 35, "name", 3.0, 2, 1, prominence)
+        runner_up = SpanCandidate("Truth Social", ranked[0], 103, 115, "name", 1.8, 1)
+        chosen = settle_short_answer("TikTok", profile, [best, runner_up], ranked, passages)
+        assert chosen.candidate.text == "TikTok"
+        return chosen.verified
+
+    assert settled(prominence=0.0)
+    assert not settled(prominence=0.45)
