@@ -99,7 +99,7 @@ WEIGHTS: Mapping[str, float] = {
     "slot": 0.3,
     "unit": 1.0,
     "denies": -1.0,
-    "salience": 0.25,
+    "salience": 0.2,
 }
 
 

@@ -27,6 +27,7 @@ JOINED = (
     "fight.",
     "Donald Trump joined TikTok with a UFC appearance video.",
     "For Trump, joining TikTok could also be a complicated business decision.",
+    "Trump's TikTok debut drew millions of views within hours.",
 )
 
 
