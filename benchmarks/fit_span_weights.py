@@ -129,6 +129,7 @@ def main() -> None:
         else:
             questions = collect(Path(gold), Path(index_dir))
             if cache:
+                cache.parent.mkdir(parents=True, exist_ok=True)
                 cache.write_bytes(pickle.dumps(questions))
         split[gold] = halves(questions)
     current = np.array([WEIGHTS[name] for name in FEATURES])
