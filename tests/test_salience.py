@@ -14,6 +14,7 @@ from service.salience import SALIENCE_WINDOW, leading_sentences, salience
 from service.short_answers import settle_short_answer
 from service.span_scoring import WEIGHTS, rank_candidates
 from service.spans import SpanCandidate
+from tests.test_short_answers import passage
 
 QUESTION = "Which social media platform did former President Donald Trump join this week?"
 # The best sentence by closeness to the question's words names the platform Trump owns; the
@@ -32,9 +33,8 @@ JOINED = (
 
 
 def evidence(text: str, score: float, n: int) -> Evidence:
-    source = f"{n}.txt"
-    passage = Passage(n, source, source, "Title", "2024-06-03", None, text, 0, len(text), 1)
-    return Evidence(n, passage, text, 0, len(text), score=score, has_answer_type=True)
+    found = passage(text, source=f"{n}.txt", n=n)
+    return Evidence(n, found, text, 0, len(text), score=score, has_answer_type=True)
 
 
 def candidate(text: str, kind: str = "name") -> SpanCandidate:
