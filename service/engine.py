@@ -59,7 +59,8 @@ class EngineLimits:
     # evidence sentences (theirs first): reading the prompt is most of a small model's time.
     shown_candidates: int = 5
     # Abstain on a question asked on a given day (as_of) where nothing retrieved is from its
-    # week and no second article states the answer (answerability.assess_recency).
+    # week and no second article states the answer, even a well supported one
+    # (answerability.assess_recency; by default only a weakly supported one).
     week_required: bool = False
 
 
@@ -170,9 +171,12 @@ class Engine:
             )
             yield FinalEvent(self._abstain(question, passages, clock, reason, standalone_question))
             return
-        if self.limits.week_required and filters is not None and filters.as_of is not None:
+        if filters is not None and filters.as_of is not None:
             week = snapshot.retriever.week_asked(filters)
-            recency = assess_recency(passages, week, candidates[0].documents)
+            best = candidates[0]
+            recency = assess_recency(
+                passages, week, best.documents, best.score, required=self.limits.week_required
+            )
             if not recency.answerable:
                 yield FinalEvent(
                     self._abstain(question, passages, clock, recency.reason, standalone_question)

@@ -69,7 +69,8 @@ class Settings(BaseSettings):
         description=(
             "For a question asked on a given day (as_of): abstain where no article found is "
             "from the recent_days before it and no second article states the answer. Refuses "
-            "answers read from older articles about a neighbouring event, and some right ones."
+            "answers read from older articles about a neighbouring event, and some right ones. "
+            "Off, only a weakly supported answer is refused there."
         ),
     )
 

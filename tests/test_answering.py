@@ -153,22 +153,33 @@ def test_a_question_of_a_week_no_article_is_from_abstains_where_the_week_is_requ
     refused = required.ask(question, filters=years_later)
     assert refused.abstained and refused.related
     assert refused.reason is not None and "2027-10-01 to 2027-10-08" in refused.reason
-    # Off by default, and without a day asked on there is no week to require.
-    assert "7.5%" in extractive_engine.ask(question, filters=years_later).answer
+    # By default the old article is refused only for a weakly supported answer, as this one
+    # is (one sentence, far from the question's words); without a day asked on there is no
+    # week at all.
+    assert "7.5%" in extractive_engine.ask(question, filters=that_week).answer
+    weak = extractive_engine.ask(question, filters=years_later)
+    assert weak.abstained and weak.reason is not None and "weakly supported" in weak.reason
     assert not required.ask(question).abstained
+    assert "7.5%" in extractive_engine.ask(question).answer
 
 
-def test_the_week_is_not_required_where_a_second_article_states_the_answer() -> None:
-    from service.answerability import assess_recency
+def test_other_weeks_articles_are_refused_for_a_weak_answer_or_where_the_week_is_required() -> None:
+    from service.answerability import WEAK_ANSWER_SCORE, assess_recency
     from tests.test_short_answers import passage
 
     old = [passage("The deal was signed.", source="old.txt")]
     week = ("2027-10-01", "2027-10-08")
-    assert not assess_recency(old, week, agreeing=1).answerable
-    assert assess_recency(old, week, agreeing=2).answerable
-    assert assess_recency(old, None, agreeing=0).answerable  # the preference is turned off
+    strong, weak = WEAK_ANSWER_SCORE + 0.5, WEAK_ANSWER_SCORE - 0.1
+    assert not assess_recency(old, week, 1, strong, required=True).answerable
+    assert assess_recency(old, week, 2, strong, required=True).answerable
+    assert assess_recency(old, None, 0, weak, required=True).answerable  # turned off
     fresh = [replace(old[0], published="2027-10-03")]
-    assert assess_recency(fresh, week, agreeing=1).answerable
+    assert assess_recency(fresh, week, 1, weak, required=True).answerable
+    # By default only a weakly supported answer from other weeks' articles is refused.
+    assert assess_recency(old, week, 1, strong).answerable
+    assert not assess_recency(old, week, 1, weak).answerable
+    assert assess_recency(old, week, 2, weak).answerable
+    assert assess_recency(fresh, week, 1, weak).answerable
 
 
 def test_read_is_what_ask_reads_for_a_question(extractive_engine: Engine) -> None:
