@@ -17,7 +17,7 @@ import re
 from collections.abc import Sequence
 
 from service.evidence import Evidence
-from service.spans import SpanCandidate
+from service.spans import SpanCandidate, states
 
 # The best sentences looked at: at most this many, each within SALIENCE_WINDOW of the best
 # score. Chosen on rtqa-2024-dev, seed and sample together (see the README).
@@ -38,10 +38,11 @@ def leading_sentences(ranked: Sequence[Evidence]) -> list[str]:
 
 def salience(candidate: SpanCandidate, leading: Sequence[str]) -> float:
     """log(1 + n) for the n leading sentences (its own included) that name the candidate:
-    its words whole, in any case, or, for a person's full name, the surname alone
+    its words whole, in any case (a name not in lowercase: spans.states), or, for a
+    person's full name, the surname alone
     ("Tyreek Hill ... Hill said"). Capped at MAX_MENTIONS."""
     pattern = _mentions(candidate)
-    n = sum(1 for sentence in leading if pattern.search(sentence))
+    n = sum(1 for sentence in leading if states(pattern, candidate, sentence))
     return math.log1p(min(n, MAX_MENTIONS))
 
 

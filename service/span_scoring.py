@@ -32,6 +32,7 @@ from service.spans import (
     Token,
     asked_in_question,
     candidate_spans,
+    states,
     tokens_of,
 )
 from service.terms import STOPWORDS, term_set
@@ -197,7 +198,7 @@ def score_span(
     """The candidate with its score and agreeing articles, or None when it cannot be the kind
     of answer asked for. `about` is sentences_about(profile, passages), `leading`
     salience.leading_sentences(ranked)."""
-    documents = documents_stating(candidate.text, about)
+    documents = documents_stating(candidate, about)
     features = _features(profile, candidate, documents, about, leading)
     if features is None:
         return None
@@ -213,7 +214,7 @@ def span_features(
     leading: Sequence[str],
 ) -> dict[str, float] | None:
     """The FEATURES of a candidate, or None when it is not of a kind the question allows."""
-    documents = documents_stating(candidate.text, about)
+    documents = documents_stating(candidate, about)
     return _features(profile, candidate, documents, about, leading)
 
 
@@ -285,10 +286,12 @@ def sentences_about(profile: QuestionProfile, passages: Sequence[Passage]) -> li
     ]
 
 
-def documents_stating(text: str, about: Sequence[AboutSentence]) -> int:
-    """How many articles state `text` (whole words, any case) in a sentence about the question."""
-    pattern = whole_words(text)
-    return len({document_id for document_id, sentence in about if pattern.search(sentence)})
+def documents_stating(candidate: SpanCandidate, about: Sequence[AboutSentence]) -> int:
+    """How many articles state the candidate in a sentence about the question (spans.states)."""
+    pattern = whole_words(candidate.text)
+    return len(
+        {document_id for document_id, sentence in about if states(pattern, candidate, sentence)}
+    )
 
 
 def whole_words(text: str) -> re.Pattern[str]:

@@ -89,6 +89,15 @@ class SpanCandidate:
     prominence: float = 0.0
 
 
+def states(pattern: re.Pattern[str], candidate: SpanCandidate, sentence: str) -> bool:
+    """Whether `sentence` names the candidate, `pattern` finding its words whole in any case;
+    but a name is not named by lowercase words ("Casino" of "Mirage Hotel and Casino" is not
+    in "the casino closed")."""
+    return any(
+        not (candidate.kind == "name" and m.group().islower()) for m in pattern.finditer(sentence)
+    )
+
+
 def tokens_of(sentence: str) -> list[Token]:
     """The words of a sentence with offsets; hyphenated words and amounts stay whole, except
     an age ("16-year-old" is "16" and "year-old": the answer to "how old" is the number)."""

@@ -12,7 +12,7 @@ from service.passages import Passage
 from service.question import profile_question
 from service.salience import SALIENCE_WINDOW, leading_sentences, salience
 from service.short_answers import settle_short_answer
-from service.span_scoring import WEIGHTS, rank_candidates
+from service.span_scoring import WEIGHTS, documents_stating, rank_candidates
 from service.spans import SpanCandidate
 from tests.test_short_answers import passage
 
@@ -104,3 +104,13 @@ def test_salience_ranks_but_never_verifies() -> None:
 
     assert settled(prominence=0.0)
     assert not settled(prominence=0.45)
+
+
+def test_a_name_is_not_named_by_the_same_words_in_lowercase() -> None:
+    # "Casino" of "Mirage Hotel and Casino" is a name; "the casino" is any casino.
+    leading = ["The Mirage Hotel and Casino closes.", "The casino opened in 1989.", "CASINO"]
+    assert salience(candidate("Casino"), leading) == math.log1p(2)
+    assert salience(candidate("casino", "phrase"), leading) == math.log1p(3)
+    about = [("a", leading[0]), ("b", leading[1]), ("c", "A casino closed.")]
+    assert documents_stating(candidate("Casino"), about) == 1
+    assert documents_stating(candidate("casino", "phrase"), about) == 3
