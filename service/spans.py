@@ -30,9 +30,13 @@ MAX_SPAN_TOKENS = 6
 # "Paulo"), digits, and the joiners inside words and amounts.
 _LETTERS = r"[^\W_](?:[^\W_]|[\u0300-\u036f])*"
 _AGED = re.compile(r"(\d+)-((?:year|month|week|day)s?-old)", re.IGNORECASE)
-_TOKEN = re.compile(rf"[$£€]?{_LETTERS}(?:[.,'’&-]{_LETTERS})*%?")
+# A lone "&" is a word too: it joins one name ("Trump Media & Technology Group").
+_TOKEN = re.compile(rf"[$£€]?{_LETTERS}(?:[.,'’&-]{_LETTERS})*%?|&")
 _CONNECTORS = frozenset({"of", "the", "and", "for", "de", "&", "on", "in"})
 _HEAD_JOINTS = frozenset({"of", "for"})
+# Words joining names that are each a name of their own ("Veldria and Calmora"); "&" joins
+# the parts of one ("Procter & Gamble").
+_PART_JOINTS = _CONNECTORS - {"&"}
 _SCALE = frozenset({"million", "billion", "trillion", "thousand", "percent", "per", "cent"})
 _CALENDAR = frozenset(MONTHS + WEEKDAYS)
 # "Jan. 4": abbreviated months and weekdays are dates, not names.
@@ -252,7 +256,7 @@ def _names(tokens: Sequence[Token]) -> list[tuple[str, int, int]]:
         # "Veldria and Calmora", "Rear Admiral Kaja Stroud of Veldria": each part on its own.
         # A lone word before "of" or "for" is the head of the whole name, no name of its own:
         # not "Department" from "Department of Agriculture", "Centers" from "Centers for ...".
-        joints = [k for k in range(lo, j) if tokens[k].text.lower() in _CONNECTORS]
+        joints = [k for k in range(lo, j) if tokens[k].text.lower() in _PART_JOINTS]
         for a, b in zip([lo - 1, *joints], [*joints, j], strict=True):
             head = b == a + 2 and b < j and tokens[b].text.lower() in _HEAD_JOINTS
             if joints and b > a + 1 and not head:

@@ -490,6 +490,21 @@ def test_the_lone_head_word_of_a_name_with_of_or_for_is_no_name_of_its_own(
     assert not texts & {"Department", "Centers"}
 
 
+def test_a_name_joined_by_an_ampersand_is_one_name_not_two(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    text = (
+        "Ada Quell is the majority stakeholder of Quell Media & Technology Group, the parent "
+        "of her social media platform Veldria Social."
+    )
+    _, candidates = ranked_for(
+        "Which company owns the platform Veldria Social?", [passage(text)], embedder
+    )
+    texts = {c.text for c in candidates}
+    assert "Quell Media & Technology Group" in texts
+    assert not texts & {"Technology Group", "Quell Media", "&"}
+
+
 def test_a_phrase_stops_at_punctuation_and_is_no_verb_after_a_pronoun(
     embedder: SentenceTransformerEmbedder,
 ) -> None:
