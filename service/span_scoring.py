@@ -75,6 +75,7 @@ FEATURES = (
     "unit",  # a number in the unit asked for: "$9,000" for "how much was he fined"
     "denies",  # its sentence denies what is asked ("retailers not accepting checks")
     "salience",  # how many of the best evidence sentences name it (service/salience.py)
+    "common_word",  # a one-word name the articles also write in lowercase ("Casino", "Host")
 )
 # Fitted weights (benchmarks/fit_span_weights.py); each multiplies the feature of that name.
 WEIGHTS: Mapping[str, float] = {
@@ -101,6 +102,7 @@ WEIGHTS: Mapping[str, float] = {
     "unit": 1.0,
     "denies": -1.0,
     "salience": 0.2,
+    "common_word": -1.0,
 }
 
 
@@ -271,7 +273,18 @@ def _features(
         "unit": float(profile.unit is not None and in_unit(candidate.text, profile.unit)),
         "denies": float(contradicts(profile, candidate.evidence.text)),
         "salience": salience(candidate, leading),
+        "common_word": float(is_name and len(span) == 1 and _written_lowercase(span[0], about)),
     }
+
+
+def _written_lowercase(token: Token, about: Sequence[AboutSentence]) -> bool:
+    """Whether a sentence about the question writes the word in lowercase: a common word
+    capitalised by a headline or a longer name ("Host is back", "Mirage Hotel and Casino")."""
+    word = token.text.lower()
+    if word == token.text:
+        return False
+    pattern = re.compile(r"(?<!\w)" + re.escape(word) + r"(?!\w)")
+    return any(pattern.search(sentence) for _, sentence in about)
 
 
 def sentences_about(profile: QuestionProfile, passages: Sequence[Passage]) -> list[AboutSentence]:

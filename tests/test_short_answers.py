@@ -505,6 +505,30 @@ def test_a_name_joined_by_an_ampersand_is_one_name_not_two(
     assert not texts & {"Technology Group", "Quell Media", "&"}
 
 
+def test_a_one_word_name_the_articles_also_write_in_lowercase_is_a_common_word(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    question = "Which iconic hotel on the Strip closed this week after 34 years?"
+    text = (
+        "After 34 years, Calmora Hotel and Casino closed this week. The casino was an iconic "
+        "hotel on the Strip."
+    )
+    ranked, candidates = ranked_for(question, [passage(text)], embedder)
+    assert candidates[0].text == "Calmora Hotel and Casino"
+    # "Casino" stands nearer the question's words, and would win, but the articles write
+    # "the casino": the capital is the longer name's.
+    plain = rank_candidates(
+        profile_question(question), ranked, [passage(text)], {**WEIGHTS, "common_word": 0.0}
+    )
+    assert plain[0].text == "Casino"
+    profile = profile_question(question)
+    about = sentences_about(profile, [passage(text)])
+    lone = span_features(profile, next(c for c in candidates if c.text == "Casino"), about, [])
+    full = span_features(profile, candidates[0], about, [])
+    assert lone is not None and lone["common_word"] == 1.0
+    assert full is not None and full["common_word"] == 0.0
+
+
 def test_a_phrase_stops_at_punctuation_and_is_no_verb_after_a_pronoun(
     embedder: SentenceTransformerEmbedder,
 ) -> None:
