@@ -29,8 +29,13 @@ from service.span_scoring import (
     whole_words,
     with_full_name_first,
 )
-from service.spans import CANDIDATE_SENTENCES, SpanCandidate, kind_of, tokens_of
-from service.terms import STOPWORDS
+from service.spans import (
+    CANDIDATE_SENTENCES,
+    SpanCandidate,
+    is_function_word,
+    kind_of,
+    tokens_of,
+)
 
 # How far below the best extractive candidate the model's span may score and still be taken.
 # SmolLM2's replies differ from one CPU to another (same weights, temperature 0), so the
@@ -143,7 +148,7 @@ def _span_in_evidence(
 ) -> SpanCandidate | None:
     # The reply is a span of its own: it must be verbatim in one of the best sentences, add
     # something to the question, and be of the kind asked for.
-    words = [t for t in tokens_of(text) if t.text.lower() not in STOPWORDS]
+    words = [t for t in tokens_of(text) if not is_function_word(t.text)]
     if not words or all(t.norm in profile.asked for t in words):
         return None
     pattern = whole_words(text)

@@ -206,6 +206,7 @@ def _calendar_word(token: Token) -> bool:
 
 
 _POSSESSIVE_END = re.compile(r"['’]s$")
+_CONTRACTION_END = re.compile(r"['’](s|re|ll|ve|d|m)$")
 # "Sen. Ben Cardin, D-Md.": a party and state, not a name.
 _PARTY_TAG = re.compile(r"[DRI]-[A-Z][A-Za-z]{1,13}")
 
@@ -217,8 +218,14 @@ def _is_capitalised(token: Token, i: int) -> bool:
     # "Wednesday's GOP debate": the day is no part of a name.
     if _POSSESSIVE_END.sub("", word.lower()) in _CALENDAR | _CALENDAR_SHORT:
         return False
-    # A capital at a sentence's start is no sign of a name for a function word ("The", "He").
-    return not (i == 0 and word.lower() in STOPWORDS)
+    # A capital at a sentence's start is no sign of a name for a function word ("The", "He"),
+    # contracted or not ("What's", "It's").
+    return not (i == 0 and is_function_word(word))
+
+
+def is_function_word(word: str) -> bool:
+    """A stopword, contracted or not: "the", "What's", "It's"."""
+    return _CONTRACTION_END.sub("", word.lower()) in STOPWORDS
 
 
 def _names(tokens: Sequence[Token]) -> list[tuple[str, int, int]]:
@@ -331,11 +338,11 @@ def _phrases(tokens: Sequence[Token]) -> list[tuple[str, int, int]]:
         word = token.text
         if run and token.start - tokens[run[-1]].end > 1:
             flush()  # a comma or a dash between words ends the phrase: "favourite, eggs"
-        content = word[:1].isalpha() and word.lower() not in STOPWORDS and not _verb_like(word)
+        content = word[:1].isalpha() and not is_function_word(word) and not _verb_like(word)
         # "to conduct", "will replace", "they call", "can't": after these a word is a verb.
         verb_next = not run and i > 0 and tokens[i - 1].text.lower() in _BEFORE_VERBS
         content = content and not verb_next and not word.lower().endswith(("n't", "n’t"))
-        if content and (word[0].islower() or (i == 0 and word.lower() not in STOPWORDS)):
+        if content and (word[0].islower() or i == 0):
             run.append(i)
             continue
         flush()

@@ -284,6 +284,21 @@ def test_a_reply_is_matched_to_a_candidate_or_to_its_own_span_or_refused(
     assert span_for_reply("", profile, candidates, ranked, passages) is None
 
 
+def test_a_contracted_function_word_is_no_name_and_no_reply(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    # "What's" opening a sentence is a function word, as "What" is: no candidate, and a model
+    # replying it is refused rather than matched to its own span.
+    text = "What's more, the aurora lit up the sky. It's the strongest solar storm in years."
+    passages = [passage(text)]
+    question = "Which phenomenon caused the night sky to light up?"
+    ranked, candidates = ranked_for(question, passages, embedder)
+    assert not {c.text for c in candidates} & {"What's", "It's"}
+    profile = profile_question(question)
+    for reply in ("What's", "It's"):
+        assert span_for_reply(reply, profile, candidates, ranked, passages) is None
+
+
 def test_the_supporting_sentence_is_shown_on_one_line_without_its_dateline() -> None:
     assert supporting_sentence(f"VT-HARNAU: {HARNAU}") == HARNAU
     assert supporting_sentence("WASHINGTON (AP) — The  Senate\nvoted.") == "The Senate voted."
