@@ -145,6 +145,8 @@ def candidate_spans(profile: QuestionProfile, ranked: Sequence[Evidence]) -> lis
                 and not _named_elsewhere(tokens[lo].text, evidence.passage.text)
             ):
                 continue  # "Following such claims, ...": capitalised only as first word
+            if kind == "name" and opens and hi == lo + 1 and is_function_word(tokens[lo].text):
+                continue  # "Northern lights:What's your chance": a clause's first word
             s, e = tokens[lo].start, tokens[hi - 1].end
             if _possessive(evidence.text[s:e], retrieved):
                 e -= 2  # "Indonesia's volcano": the country is "Indonesia"

@@ -287,9 +287,12 @@ def test_a_reply_is_matched_to_a_candidate_or_to_its_own_span_or_refused(
 def test_a_contracted_function_word_is_no_name_and_no_reply(
     embedder: SentenceTransformerEmbedder,
 ) -> None:
-    # "What's" opening a sentence is a function word, as "What" is: no candidate, and a model
-    # replying it is refused rather than matched to its own span.
-    text = "What's more, the aurora lit up the sky. It's the strongest solar storm in years."
+    # "What's" opening a sentence or a clause (scraped without its space) is a function word,
+    # as "What" is: no candidate, and a model replying it is refused, not matched to its span.
+    text = (
+        "What's more, the aurora lit up the sky. It's the strongest solar storm in years. "
+        "Northern lights:What's your chance of seeing the aurora tonight?"
+    )
     passages = [passage(text)]
     question = "Which phenomenon caused the night sky to light up?"
     ranked, candidates = ranked_for(question, passages, embedder)
