@@ -38,9 +38,8 @@ def leading_sentences(ranked: Sequence[Evidence]) -> list[str]:
 
 def salience(candidate: SpanCandidate, leading: Sequence[str]) -> float:
     """log(1 + n) for the n leading sentences (its own included) that name the candidate:
-    its words whole, in any case (a name not in lowercase: spans.states), or, for a
-    person's full name, the surname alone
-    ("Tyreek Hill ... Hill said"). Capped at MAX_MENTIONS."""
+    its words whole, in any case (a name not in lowercase: spans.states), or, for a person's
+    full name, the surname alone ("Tyreek Hill ... Hill said"). Capped at MAX_MENTIONS."""
     pattern = _mentions(candidate)
     n = sum(1 for sentence in leading if states(pattern, candidate, sentence))
     return math.log1p(min(n, MAX_MENTIONS))

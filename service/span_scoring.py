@@ -280,11 +280,10 @@ def _features(
 def _written_lowercase(token: Token, about: Sequence[AboutSentence]) -> bool:
     """Whether a sentence about the question writes the word in lowercase: a common word
     capitalised by a headline or a longer name ("Host is back", "Mirage Hotel and Casino")."""
-    word = token.text.lower()
-    if word == token.text:
+    if token.text.islower():
         return False
-    pattern = re.compile(r"(?<!\w)" + re.escape(word) + r"(?!\w)")
-    return any(pattern.search(sentence) for _, sentence in about)
+    pattern = whole_words(token.text)
+    return any(m.group().islower() for _, sentence in about for m in pattern.finditer(sentence))
 
 
 def sentences_about(profile: QuestionProfile, passages: Sequence[Passage]) -> list[AboutSentence]:
