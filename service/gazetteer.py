@@ -125,13 +125,22 @@ def is_listed_place(text: str) -> bool:
     return name in COUNTRIES or name in US_STATES
 
 
+# A name no list holds, where a country is asked: the country list is whole (every UN member
+# and observer, their short forms, the UK's nations, Taiwan, Kosovo), so such a name is most
+# likely no country ("East African", "Eastern Province"); a penalty, not a veto, for the few
+# places asked as countries that no list holds ("Hong Kong", "Greenland").
+UNLISTED_COUNTRY = -0.5
+
+
 def place_fit(text: str, asked: str) -> float:
     """+1 when `text` is a place of the kind asked for, -1 when it is a listed place of
-    another kind (a country or state where a city is asked), 0 when the lists cannot tell."""
+    another kind (a country or state where a city is asked), UNLISTED_COUNTRY for a name that
+    no list holds where a country is asked, else 0: the lists cannot tell ("which state" may
+    be an Indian or an Australian one, and cities are too many to list)."""
     name = _place_name(text)
     country, state = name in COUNTRIES, name in US_STATES
     if asked == "country":
-        return 1.0 if country else (-1.0 if state else 0.0)
+        return 1.0 if country else (-1.0 if state else UNLISTED_COUNTRY)
     if asked == "state":
         return 1.0 if state else (-1.0 if country else 0.0)
     if asked == "city" and (country or state) and name not in _ALSO_CITIES:

@@ -76,6 +76,7 @@ FEATURES = (
     "denies",  # its sentence denies what is asked ("retailers not accepting checks")
     "salience",  # how many of the best evidence sentences name it (service/salience.py)
     "common_word",  # a one-word name the articles also write in lowercase ("Casino", "Host")
+    "unlike_person",  # for a person asked: a name plainly no person's ("Daily Show", "X's Sky")
 )
 # Fitted weights (benchmarks/fit_span_weights.py); each multiplies the feature of that name.
 WEIGHTS: Mapping[str, float] = {
@@ -103,6 +104,7 @@ WEIGHTS: Mapping[str, float] = {
     "denies": -1.0,
     "salience": 0.2,
     "common_word": -1.0,
+    "unlike_person": -1.0,
 }
 
 
@@ -274,6 +276,9 @@ def _features(
         "denies": float(contradicts(profile, candidate.evidence.text)),
         "salience": salience(candidate, leading),
         "common_word": float(is_name and len(span) == 1 and _written_lowercase(span[0], about)),
+        "unlike_person": float(
+            (who or profile.target_class == "person") and _unlike_person(candidate)
+        ),
     }
 
 
@@ -443,6 +448,33 @@ def _surname_reused(candidate: SpanCandidate, about: Sequence[AboutSentence]) ->
             if _named_alone(sentence[: m.start()].split()):
                 return True
     return False
+
+
+def _unlike_person(candidate: SpanCandidate) -> bool:
+    """Whether a name cannot be a person's: a possessive in it ("ChatGPT's Sky") or the head
+    noun of an institution, place or event last ("Daily Show", "Security Council", "French
+    Open"). Only plain signs count: a test for people's names (a list of given names) would
+    fail the names news from outside the lists is full of ("Shah Hossain Mortazawi")."""
+    words = candidate.text.split()
+    if candidate.kind != "name" or not words:
+        return False
+    return any(_POSSESSIVE.search(w) for w in words) or words[-1].lower() in _NOT_PERSON_HEADS
+
+
+# Last words of names of things that stand where a person would in the news. Not words that
+# are common surnames too ("Hall", "Park", "Post", "Street", "Church", "Bank").
+_NOT_PERSON_HEADS = frozenset(
+    """show council open nation stadium corps office house service department party court
+    awards award festival tour agency association center centre university college school
+    company committee commission board network channel series league club team group
+    institute foundation hospital ministry administration bureau airport station avenue
+    square arena theatre theater museum times news journal magazine records studios
+    pictures media inc corp ltd holdings fund prize cup championship games olympics
+    conference summit act""".split()  # noqa: SIM905
+)
+
+
+_POSSESSIVE = re.compile(r"['’]s$")
 
 
 def _named_alone(before: Sequence[str]) -> bool:

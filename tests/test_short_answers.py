@@ -547,6 +547,44 @@ def test_a_one_word_name_the_articles_also_write_in_lowercase_is_a_common_word(
     assert full is not None and full["common_word"] == 0.0
 
 
+def test_a_name_that_cannot_be_a_persons_is_no_answer_to_a_person_asked(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    question = "Which comedian announced he will return to late-night TV next month?"
+    text = (
+        "Tom Harrow will return to late-night TV next month. The Nightly Show announced his return."
+    )
+    ranked, candidates = ranked_for(question, [passage(text)], embedder)
+    assert candidates[0].text == "Tom Harrow"
+    # The show stands beside "announced", and would win: but a show is no comedian.
+    plain = rank_candidates(
+        profile_question(question), ranked, [passage(text)], {**WEIGHTS, "unlike_person": 0.0}
+    )
+    assert plain[0].text == "Nightly Show"
+
+
+@pytest.mark.parametrize(
+    ("question", "name", "unlike"),
+    [
+        ("Which comedian announced he will return?", "Nightly Show", True),
+        ("Which actor said she was angered?", "Veldria's Echo", True),
+        ("Who chairs the Calmoran Security Council?", "Security Council", True),
+        ("Which actor said she was angered?", "Mira Quell", False),
+        ("Who chairs the Calmoran Security Council?", "Shah Hossain Mortazawi", False),
+        ("Which company announced it will return?", "Nightly Show", False),
+    ],
+)
+def test_unlike_person_marks_possessives_and_things_heads_only_where_a_person_is_asked(
+    question: str, name: str, unlike: bool
+) -> None:
+    text = f"{name} said it, and {name} is here."
+    profile = profile_question(question)
+    evidence = Evidence(1, passage(text), text, 0, len(text), score=1.0)
+    candidate = SpanCandidate(name, evidence, 0, len(name), "name", 0.0, 1)
+    features = span_features(profile, candidate, [], [])
+    assert features is not None and features["unlike_person"] == float(unlike)
+
+
 def test_a_phrase_stops_at_punctuation_and_is_no_verb_after_a_pronoun(
     embedder: SentenceTransformerEmbedder,
 ) -> None:
@@ -614,6 +652,8 @@ def test_the_gazetteer_tells_countries_from_states_and_rules_neither_out_for_oth
     assert place_fit("Georgia", "country") == place_fit("Georgia", "state") == 1.0
     assert place_fit("France", "city") == -1.0 and place_fit("New York", "city") == 0.0
     assert place_fit("Education", "state") == 0.0  # unknown: the other features decide
+    # The country list is whole: a name it lacks is most likely no country.
+    assert place_fit("East African", "country") == place_fit("Eastern Province", "country") < 0
 
 
 @pytest.mark.parametrize(
