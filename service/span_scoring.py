@@ -268,8 +268,7 @@ def _features(
             and _surname_reused(candidate, about)
         ),
         "agreement": float(min(max(agreeing - 1, 0), MAX_AGREEING_DOCUMENTS)),
-        "question_overlap": sum(asked_in_question(t, profile) for t in content)
-        / max(len(content), 1),
+        "question_overlap": _question_overlap(content, profile),
         "long_span": float(max(0, len(span) - MAX_SPAN_TOKENS)),
         "slot": _slot_filled(tokens, lo, hi, profile),
         "unit": float(profile.unit is not None and in_unit(candidate.text, profile.unit)),
@@ -280,6 +279,15 @@ def _features(
             (who or profile.target_class == "person") and _unlike_person(candidate)
         ),
     }
+
+
+def _question_overlap(content: Sequence[Token], profile: QuestionProfile) -> float:
+    """The share of a span's content words that the question has. The noun after "which" is
+    left out where other words stand beside it: "Alaska Airlines" for "which airline" names
+    the kind of thing asked, as an answer should; it does not repeat the question."""
+    named = [t for t in content if t.norm != profile.target]
+    words = named or content
+    return sum(asked_in_question(t, profile) for t in words) / max(len(words), 1)
 
 
 def _written_lowercase(token: Token, about: Sequence[AboutSentence]) -> bool:

@@ -528,8 +528,8 @@ def test_a_one_word_name_the_articles_also_write_in_lowercase_is_a_common_word(
 ) -> None:
     question = "Which iconic hotel on the Strip closed this week after 34 years?"
     text = (
-        "After 34 years, Calmora Hotel and Casino closed this week. The casino was an iconic "
-        "hotel on the Strip."
+        "After 34 years, Calmora Hotel and Casino closed this week. Casino staff said the "
+        "iconic hotel on the Strip closed this week after 34 years; the casino was its heart."
     )
     ranked, candidates = ranked_for(question, [passage(text)], embedder)
     assert candidates[0].text == "Calmora Hotel and Casino"
@@ -583,6 +583,26 @@ def test_unlike_person_marks_possessives_and_things_heads_only_where_a_person_is
     candidate = SpanCandidate(name, evidence, 0, len(name), "name", 0.0, 1)
     features = span_features(profile, candidate, [], [])
     assert features is not None and features["unlike_person"] == float(unlike)
+
+
+@pytest.mark.parametrize(
+    ("name", "overlap"),
+    [
+        ("Calmora Airlines", 0.0),  # the kind asked for, named: no repeat of the question
+        ("Portland Airlines", 1.0),  # its one other word is the question's
+        ("Airlines", 1.0),  # the question's noun alone
+        ("Calmora Portland", 0.5),
+    ],
+)
+def test_the_noun_after_which_in_a_name_is_no_overlap_with_the_question(
+    name: str, overlap: float
+) -> None:
+    profile = profile_question("A door panel blew out over Portland on which airline?")
+    text = f"It was {name}."
+    evidence = Evidence(1, passage(text), text, 0, len(text), score=1.0)
+    candidate = SpanCandidate(name, evidence, 7, 7 + len(name), "name", 0.0, 1)
+    features = span_features(profile, candidate, [], [])
+    assert features is not None and features["question_overlap"] == overlap
 
 
 def test_a_phrase_stops_at_punctuation_and_is_no_verb_after_a_pronoun(
