@@ -27,6 +27,7 @@ from service.sentences import sentence_spans
 from service.spans import (
     MAX_SPAN_TOKENS,
     MONTHS_SHORT,
+    POSSESSIVE_END,
     TITLES,
     SpanCandidate,
     Token,
@@ -466,7 +467,7 @@ def _unlike_person(candidate: SpanCandidate) -> bool:
     words = candidate.text.split()
     if candidate.kind != "name" or not words:
         return False
-    return any(_POSSESSIVE.search(w) for w in words) or words[-1].lower() in _NOT_PERSON_HEADS
+    return any(POSSESSIVE_END.search(w) for w in words) or words[-1].lower() in _NOT_PERSON_HEADS
 
 
 # Last words of names of things that stand where a person would in the news. Not words that
@@ -480,9 +481,6 @@ _NOT_PERSON_HEADS = frozenset(
     pictures media inc corp ltd holdings fund prize cup championship games olympics
     conference summit act""".split()  # noqa: SIM905
 )
-
-
-_POSSESSIVE = re.compile(r"['’]s$")
 
 
 def _named_alone(before: Sequence[str]) -> bool:

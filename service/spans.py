@@ -204,10 +204,10 @@ def _spans(tokens: Sequence[Token]) -> list[tuple[str, int, int]]:
 
 
 def _calendar_word(token: Token) -> bool:
-    return _POSSESSIVE_END.sub("", token.text.lower()) in _CALENDAR
+    return POSSESSIVE_END.sub("", token.text.lower()) in _CALENDAR
 
 
-_POSSESSIVE_END = re.compile(r"['’]s$")
+POSSESSIVE_END = re.compile(r"['’]s$")
 _CONTRACTION_END = re.compile(r"['’](s|re|ll|ve|d|m)$")
 # "Sen. Ben Cardin, D-Md.": a party and state, not a name.
 _PARTY_TAG = re.compile(r"[DRI]-[A-Z][A-Za-z]{1,13}")
@@ -218,7 +218,7 @@ def _is_capitalised(token: Token, i: int) -> bool:
     if not word or not word[0].isupper() or _PARTY_TAG.fullmatch(word):
         return False
     # "Wednesday's GOP debate": the day is no part of a name.
-    if _POSSESSIVE_END.sub("", word.lower()) in _CALENDAR | _CALENDAR_SHORT:
+    if POSSESSIVE_END.sub("", word.lower()) in _CALENDAR | _CALENDAR_SHORT:
         return False
     # A capital at a sentence's start is no sign of a name for a function word ("The", "He"),
     # contracted or not ("What's", "It's").
