@@ -144,8 +144,12 @@ def full_name_margin(profile: QuestionProfile) -> float:
     to score 40,000 points" after "LeBron James"), so the surname's sentence often scores
     best. "James" alone is not an answer a reader can trust.
     """
-    person = profile.target_class == "person" or profile.wh in _PERSON_QUESTION_WORDS
-    return math.inf if person else FULL_NAME_MARGIN
+    return math.inf if _asks_person(profile) else FULL_NAME_MARGIN
+
+
+def _asks_person(profile: QuestionProfile) -> bool:
+    """Whether the question asks for a person: "who", or a person's noun ("which comedian")."""
+    return profile.target_class == "person" or profile.wh in _PERSON_QUESTION_WORDS
 
 
 def with_full_name_first(
@@ -245,6 +249,7 @@ def _features(
     after_place = lo > 0 and tokens[lo - 1].text.lower() in _PLACE_PREPOSITIONS
     is_name = candidate.kind == "name"
     who = profile.wh in _PERSON_QUESTION_WORDS
+    person = _asks_person(profile)
     return {
         **typed,
         "evidence": candidate.evidence.score,
@@ -263,11 +268,7 @@ def _features(
             and profile.target_class in ("organisation", "place")
             and _titled_anywhere(candidate, about)
         ),
-        "person_named": float(
-            is_name
-            and (who or profile.target_class == "person")
-            and _surname_reused(candidate, about)
-        ),
+        "person_named": float(is_name and person and _surname_reused(candidate, about)),
         "agreement": float(min(max(agreeing - 1, 0), MAX_AGREEING_DOCUMENTS)),
         "question_overlap": _question_overlap(content, profile),
         "long_span": float(max(0, len(span) - MAX_SPAN_TOKENS)),
@@ -276,9 +277,7 @@ def _features(
         "denies": float(contradicts(profile, candidate.evidence.text)),
         "salience": salience(candidate, leading),
         "common_word": float(is_name and len(span) == 1 and _written_lowercase(span[0], about)),
-        "unlike_person": float(
-            (who or profile.target_class == "person") and _unlike_person(candidate)
-        ),
+        "unlike_person": float(person and _unlike_person(candidate)),
     }
 
 

@@ -577,11 +577,7 @@ def test_a_name_that_cannot_be_a_persons_is_no_answer_to_a_person_asked(
 def test_unlike_person_marks_possessives_and_things_heads_only_where_a_person_is_asked(
     question: str, name: str, unlike: bool
 ) -> None:
-    text = f"{name} said it, and {name} is here."
-    profile = profile_question(question)
-    evidence = Evidence(1, passage(text), text, 0, len(text), score=1.0)
-    candidate = SpanCandidate(name, evidence, 0, len(name), "name", 0.0, 1)
-    features = span_features(profile, candidate, [], [])
+    features = span_features(profile_question(question), _named(name, 0.0), [], [])
     assert features is not None and features["unlike_person"] == float(unlike)
 
 
@@ -598,10 +594,7 @@ def test_the_noun_after_which_in_a_name_is_no_overlap_with_the_question(
     name: str, overlap: float
 ) -> None:
     profile = profile_question("A door panel blew out over Portland on which airline?")
-    text = f"It was {name}."
-    evidence = Evidence(1, passage(text), text, 0, len(text), score=1.0)
-    candidate = SpanCandidate(name, evidence, 7, 7 + len(name), "name", 0.0, 1)
-    features = span_features(profile, candidate, [], [])
+    features = span_features(profile, _named(name, 0.0), [], [])
     assert features is not None and features["question_overlap"] == overlap
 
 
