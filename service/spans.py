@@ -344,7 +344,9 @@ def _phrases(tokens: Sequence[Token]) -> list[tuple[str, int, int]]:
         # "to conduct", "will replace", "they call", "can't": after these a word is a verb.
         verb_next = not run and i > 0 and tokens[i - 1].text.lower() in _BEFORE_VERBS
         content = content and not verb_next and not word.lower().endswith(("n't", "n’t"))
-        if content and (word[0].islower() or i == 0):
+        # A sentence's capitalised first word is one of its words, unless a capitalised word
+        # follows it: then it begins a name ("Nikolai Patrushev and ..."), not a phrase.
+        if content and (word[0].islower() or (i == 0 and not _name_follows(tokens))):
             run.append(i)
             continue
         flush()
@@ -361,6 +363,11 @@ def _phrases(tokens: Sequence[Token]) -> list[tuple[str, int, int]]:
             or not (_ING.search(tokens[lo].text) or tokens[lo].text.lower() in _MODIFIERS)
         )
     ]
+
+
+def _name_follows(tokens: Sequence[Token]) -> bool:
+    """The sentence's second word is capitalised and joined to its first: a name begins."""
+    return len(tokens) > 1 and tokens[1].joined and _is_capitalised(tokens[1], 1)
 
 
 # Adjectives and adverbs that modify a noun phrase but never are one on their own.

@@ -612,6 +612,22 @@ def test_a_phrase_stops_at_punctuation_and_is_no_verb_after_a_pronoun(
     assert not texts & {"call", "call green gold", "including tornadoes"}
 
 
+def test_a_name_opening_its_sentence_is_no_phrase(embedder: SentenceTransformerEmbedder) -> None:
+    # A sentence's first word may be a lowercase word capitalised ("Extreme heat"), but not
+    # where a capitalised word follows: "Nikolai" opens "Nikolai Patrushev", whose surname the
+    # question names, so the given name alone is no answer.
+    text = (
+        "“Nikolai Patrushev and Hamdullah Mohib stressed the urgent need for a ceasefire "
+        "and negotiations,” the council said. Extreme heat, it added, is a worry."
+    )
+    _, candidates = ranked_for(
+        "For what did Mohib and Patrushev say there was an urgent need?", [passage(text)], embedder
+    )
+    texts = {c.text for c in candidates}
+    assert "Nikolai" not in texts
+    assert {"ceasefire", "Extreme heat"} <= texts
+
+
 def test_what_was_its_name_asks_for_a_name() -> None:
     question = "A storm became the earliest Category 5 hurricane on record. What was its name?"
     assert profile_question(question).wants_name
