@@ -5,11 +5,12 @@
 
 Reads every answerable question as `ask` reads it (Engine.read, on the gold's day where it
 gives one), ranks the candidate spans by the rules (span_scoring), and has the real reader score
-the first READ_DEPTH of them. Prints, per gold set, how many questions have a gold answer in the
-rules' first candidate, among the first READ_DEPTH, and first after adding each weight times the
-reader's likelihood under three length norms (sum, mean, per square root of the tokens); "alone"
-is the reader's own choice among them. The likelihoods are cached (--cache), so trying other
-weights costs nothing. Nothing is written to the repository.
+the first READ_DEPTH of them, each beside its own sentence, as `ask` does. Prints, per gold set,
+how many questions have a gold answer in the rules' first candidate, among the first READ_DEPTH,
+and first after adding each weight times the reader's likelihood under three length norms (sum,
+mean, per square root of the tokens); "alone" is the reader's own choice among them. The
+likelihoods are cached (--cache), so trying other weights costs nothing. Nothing is written to
+the repository.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from eval.gold import load_gold  # noqa: E402
 from eval.metrics import gold_contained  # noqa: E402
 from service import SearchFilters, Settings, engine_for  # noqa: E402
 from service.prompting import PromptLibrary  # noqa: E402
-from service.reader import READ_DEPTH, prompt_for, shared_reader  # noqa: E402
+from service.reader import READ_DEPTH, log_probabilities, shared_reader  # noqa: E402
 from service.span_scoring import rank_candidates  # noqa: E402
 
 WEIGHTS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.7)
@@ -48,12 +49,11 @@ def collect(gold: Path, index_dir: Path) -> list[dict[str, Any]]:
         if not read:
             out.append({"scores": [], "gold": [], "lp": []})
             continue
-        prompt = prompt_for(prompts, record.question, read)
         out.append(
             {
                 "scores": [c.score for c in read],
                 "gold": [gold_contained(c.text, record.answers) for c in read],
-                "lp": reader.log_probabilities(prompt, [c.text for c in read]),
+                "lp": log_probabilities(reader, prompts, record.question, read),
             }
         )
     return out

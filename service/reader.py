@@ -5,24 +5,28 @@ question's words, agreement across articles. Those rules see words, not meaning.
 adds what a language model knows of meaning, at a job small models do well: no writing, only
 how likely each of the first READ_DEPTH candidates is as the continuation of
 
-    <the candidates' sentences>
+    <the candidate's own sentence>
     Question: <question>
     Answer: <candidate>
 
-(prompts/reader.txt). Each candidate's score loses READER_WEIGHT times how far its
-log-probability per square root of its tokens falls below the likeliest candidate's (the
-square root: a sum favours short answers, a mean long ones).
+(prompts/reader.txt). Each candidate is read beside its own sentence only, so the question is
+whether *that sentence* answers it with that span: a famous name in another candidate's
+sentence ("Kenya" beside "Haiti") does not lend it likelihood. Each candidate's score loses
+READER_WEIGHT times how far its log-probability per square root of its tokens falls below the
+likeliest candidate's (the square root: a sum favours short answers, a mean long ones).
 The reader can only reorder candidates the rules found, so its answer is always a span of a
 cited sentence, and it is used by the LLM backends only: `extractive` answers without any
 language model, so the two stay comparable.
 
 Chosen on rtqa-2024-dev, seed and sample (gold in the first candidate of the 280 / 34 / 24
-answerable questions; benchmarks/reader_weights.py): the rules alone 112 / 22 / 14; the reader
-alone (choosing among the rules' first five) 116 / 17 / 14; the two at 0.3 with the square-root
-norm 124 / 23 / 15 (0.25-0.4: 122-124 / 22-23 / 15; weights 0.1-0.7 tried with a sum, a mean and
-a square-root length norm: the sum and the mean each lost a seed question where this gains
-one). SmolLM2-135M-Instruct, the chat model, was no reader: alone it ranked 3 of 20 seed
-questions first, against the rules' 12. SQuAD was not read to choose anything here.
+answerable questions; benchmarks/reader_weights.py): the rules alone 126 / 21 / 14. Read beside
+its own sentence, at 0.2 with the square-root norm: 134 / 22 / 15 (0.1-0.5: 132-135 / 20-22 /
+15). The earlier prompt, the first five candidates' sentences together, gained little: 127 /
+23 / 15 at 0.3, and it moved right answers to names of the other sentences ("Haiti" to
+"Kenya", "Lebanon" to "Israel"). Taking off each answer's likelihood after the question alone
+(as a prior) lost at every weight (rtqa 106-123). SmolLM2-135M-Instruct, the chat model, was
+no reader: alone it ranked 3 of 20 seed questions first, against the rules' 12. SQuAD was not
+read to choose anything here.
 """
 
 from __future__ import annotations
@@ -53,8 +57,8 @@ logger = logging.getLogger(__name__)
 
 # How many of the best candidates the reader scores, and how much its score counts.
 READ_DEPTH = 5
-READER_WEIGHT = 0.3
-# The prompt holds at most READ_DEPTH sentences; this context fits them with room to spare.
+READER_WEIGHT = 0.2
+# A prompt holds one sentence and the question; this context fits it with room to spare.
 CONTEXT_TOKENS = 2048
 # Context kept free for an answer's tokens (candidates are a dozen tokens at most).
 ANSWER_ROOM = 64
@@ -167,16 +171,28 @@ def reread(
     read = candidates[:READ_DEPTH]
     if len(read) < 2:
         return None
-    likelihoods = reader.likelihoods(
-        prompt_for(prompts, profile.text, read), [c.text for c in read]
-    )
+    scored = log_probabilities(reader, prompts, profile.text, read)
+    likelihoods = [total / math.sqrt(tokens) for total, tokens in scored]
     return reranked(candidates, likelihoods, profile)
 
 
-def prompt_for(prompts: PromptLibrary, question: str, read: Sequence[SpanCandidate]) -> str:
-    """The reader's prompt for candidates `read`: their sentences, each once, then the question."""
-    sentences = list(dict.fromkeys(c.evidence.text for c in read))
-    return prompts.reader_prompt(question, sentences)
+def log_probabilities(
+    reader: LikelihoodReader, prompts: PromptLibrary, question: str, read: Sequence[SpanCandidate]
+) -> list[tuple[float, int]]:
+    """Each candidate's total log-probability beside its own sentence, and its token count.
+
+    Candidates of one sentence share its prompt, which is read once.
+    """
+    by_sentence: dict[str, list[int]] = {}
+    for i, candidate in enumerate(read):
+        by_sentence.setdefault(candidate.evidence.text, []).append(i)
+    out: list[tuple[float, int]] = [(0.0, 1)] * len(read)
+    for sentence, indices in by_sentence.items():
+        prompt = prompts.reader_prompt(question, [sentence])
+        scored = reader.log_probabilities(prompt, [read[i].text for i in indices])
+        for i, result in zip(indices, scored, strict=True):
+            out[i] = result
+    return out
 
 
 def reranked(

@@ -4,6 +4,7 @@ with an LLM backend only, and a missing or altered model file is a clear error."
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,14 @@ from service.errors import ReaderUnavailable
 from service.factory import engine_for
 from service.prompting import PromptLibrary
 from service.question import profile_question
-from service.reader import READER_WEIGHT, LikelihoodReader, reranked, reread, shared_reader
+from service.reader import (
+    READER_WEIGHT,
+    LikelihoodReader,
+    log_probabilities,
+    reranked,
+    reread,
+    shared_reader,
+)
 from service.settings import Settings
 from service.spans import SpanCandidate
 from tests.test_short_answers import GENERAL_QUESTION, MORTAZAWI, NICHOLSON, general_case
@@ -35,6 +43,39 @@ def test_the_reader_prefers_the_general_to_the_spokesman_beside_him(
     prompt = PromptLibrary().reader_prompt(GENERAL_QUESTION, [MORTAZAWI, NICHOLSON])
     nicholson, mortazawi = reader.likelihoods(prompt, ["John Nicholson", "Shah Hossain Mortazawi"])
     assert nicholson > mortazawi
+
+
+def test_each_candidate_is_read_beside_its_own_sentence_only(
+    reader: LikelihoodReader, embedder: SentenceTransformerEmbedder
+) -> None:
+    # Read beside every candidate's sentence at once, a name lent its likelihood to the
+    # names of other sentences (rtqa: "Kenya" for "Haiti"); beside its own sentence, a span is
+    # judged on whether that sentence answers the question with it.
+    candidates = candidates_for(embedder)
+    by_text = {c.text: c for c in candidates}
+    general, spokesman = by_text["John Nicholson"], by_text["Shah Hossain Mortazawi"]
+    prompts = PromptLibrary()
+    pair = log_probabilities(reader, prompts, GENERAL_QUESTION, [general, spokesman])
+    alone = [
+        reader.log_probabilities(
+            prompts.reader_prompt(GENERAL_QUESTION, [c.evidence.text]), [c.text]
+        )
+        for c in (general, spokesman)
+    ]
+    assert _same_scores(pair, [a[0] for a in alone])
+    # A third candidate's sentence changes nothing for the first two.
+    elsewhere = replace(spokesman.evidence, text="Officials of both countries met in Moscow.")
+    third = replace(spokesman, text="Moscow", evidence=elsewhere)
+    trio = log_probabilities(reader, prompts, GENERAL_QUESTION, [general, spokesman, third])
+    assert _same_scores(trio[:2], pair)
+    (g_total, g_tokens), (s_total, s_tokens) = pair
+    assert g_total / g_tokens**0.5 > s_total / s_tokens**0.5
+
+
+def _same_scores(a: list[tuple[float, int]], b: list[tuple[float, int]]) -> bool:
+    """The same token counts and, to rounding, the same log-probabilities."""
+    same_totals = [t for t, _ in a] == pytest.approx([t for t, _ in b], abs=1e-6)
+    return same_totals and [n for _, n in a] == [n for _, n in b]
 
 
 def test_answers_scored_together_score_as_they_do_alone(reader: LikelihoodReader) -> None:
