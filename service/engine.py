@@ -31,7 +31,7 @@ from service.prompting import PromptLibrary
 from service.question import QuestionProfile, profile_question
 from service.reader import LikelihoodReader, reread
 from service.retrieval import Retriever, SearchFilters
-from service.short_answers import SettledSpan, settle_short_answer
+from service.short_answers import MODEL_CHOICE_MARGIN, SettledSpan, settle_short_answer
 from service.snapshots import StoreSnapshots
 from service.span_scoring import rank_candidates
 from service.spans import sentences_to_show, supporting_sentence
@@ -62,6 +62,8 @@ class EngineLimits:
     # week and no second article states the answer, even a well supported one
     # (answerability.assess_recency; by default only a weakly supported one).
     week_required: bool = False
+    # How far below the best candidate the model's chosen span may score and still answer.
+    model_choice_margin: float = MODEL_CHOICE_MARGIN
 
 
 @dataclass(frozen=True)
@@ -207,7 +209,14 @@ class Engine:
             clock.mark_once("first_token")
             pieces.append(piece)
             yield TokenEvent(piece)
-        settled = settle_short_answer("".join(pieces), profile, candidates, ranked, passages)
+        settled = settle_short_answer(
+            "".join(pieces),
+            profile,
+            candidates,
+            ranked,
+            passages,
+            margin=self.limits.model_choice_margin,
+        )
         answer = self._answer(question, settled, ranked, clock, read_by)
         if standalone_question is not None:
             answer = _with_standalone(answer, standalone_question)

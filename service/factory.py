@@ -60,6 +60,7 @@ def engine_for(settings: Settings, backend: Backend | None = None) -> Engine:
         max_question_chars=settings.max_question_chars,
         max_answer_tokens=settings.max_answer_tokens,
         week_required=settings.week_required,
+        model_choice_margin=settings.model_choice_margin,
     )
     return Engine(
         snapshots,

@@ -104,6 +104,16 @@ class Settings(BaseSettings):
             "answers never use it."
         ),
     )
+    model_choice_margin: float = Field(
+        0.0,
+        ge=0.0,
+        description=(
+            "How far below the best candidate short answer (span_scoring's scale) the LLM's "
+            "chosen span may score and still answer. 0: the model only confirms the best "
+            "candidate, which the embedded model did best at (service/short_answers.py); "
+            "raise it only for a model that `footnote eval` shows choosing better."
+        ),
+    )
     reader_model_path: Path | None = Field(
         None,
         description=(

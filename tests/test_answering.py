@@ -326,6 +326,34 @@ def test_the_model_chooses_among_candidates_and_its_reply_is_checked_against_the
     assert refused.grounding == "extractive" and refused.removed_sentences == ["Adela Korvin"]
 
 
+def test_the_model_choice_margin_decides_whether_a_weaker_candidate_is_taken(
+    sample_settings: Settings,
+) -> None:
+    # By default the model's reply only confirms the best candidate: a runner-up it names is
+    # refused. With a margin wide enough (a bigger model, measured), the runner-up answers.
+    question = "Who heads the Calmoran company that won the North Quay terminal concession?"
+    with FakeOllama() as fake:
+        backend = OllamaBackend(model="llama3.2", host=fake.url)
+        strict = engine_for(sample_settings, backend=backend)
+        wide = engine_for(
+            sample_settings.model_copy(update={"model_choice_margin": 100.0}), backend=backend
+        )
+        fake.script.reply = ["?"]
+        strict.ask(question)
+        body = fake.bodies("/api/chat")[0]
+        prompt = "\n".join(m["content"] for m in body["messages"])
+        listed = prompt.split("Possible answers: ", 1)[1].split("\n", 1)[0].split("; ")
+        runner_up = next(c for c in listed[1:] if c not in listed[0] and listed[0] not in c)
+        fake.script.reply = [runner_up]
+        refused = strict.ask(question)
+        taken = wide.ask(question)
+    assert strict.limits.model_choice_margin == 0.0
+    assert refused.short_answer is not None and refused.short_answer.text == listed[0]
+    assert refused.removed_sentences == [runner_up]
+    assert taken.short_answer is not None and taken.short_answer.text == runner_up
+    assert taken.removed_sentences == []
+
+
 def test_a_llama_reply_does_not_depend_on_the_prompt_before(
     sample_settings: Settings, llama_backend: Any, embedder: Any
 ) -> None:
