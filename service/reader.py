@@ -80,7 +80,7 @@ class LikelihoodReader:
 
     def likelihoods(self, prompt: str, answers: Sequence[str]) -> list[float]:
         """Each answer's log-probability after `prompt`, per square root of its tokens."""
-        return [total / math.sqrt(n) for total, n in self.log_probabilities(prompt, answers)]
+        return [per_root_token(*scored) for scored in self.log_probabilities(prompt, answers)]
 
     def log_probabilities(self, prompt: str, answers: Sequence[str]) -> list[tuple[float, int]]:
         """Each answer's total log-probability after `prompt`, and its number of tokens.
@@ -172,8 +172,12 @@ def reread(
     if len(read) < 2:
         return None
     scored = log_probabilities(reader, prompts, profile.text, read)
-    likelihoods = [total / math.sqrt(tokens) for total, tokens in scored]
-    return reranked(candidates, likelihoods, profile)
+    return reranked(candidates, [per_root_token(*lp) for lp in scored], profile)
+
+
+def per_root_token(total: float, tokens: int) -> float:
+    """A log-probability per square root of its tokens: the likelihood the reader ranks by."""
+    return total / math.sqrt(tokens)
 
 
 def log_probabilities(

@@ -22,6 +22,7 @@ from service.reader import (
     READER_WEIGHT,
     LikelihoodReader,
     log_probabilities,
+    per_root_token,
     reranked,
     reread,
     shared_reader,
@@ -68,8 +69,8 @@ def test_each_candidate_is_read_beside_its_own_sentence_only(
     third = replace(spokesman, text="Moscow", evidence=elsewhere)
     trio = log_probabilities(reader, prompts, GENERAL_QUESTION, [general, spokesman, third])
     assert _same_scores(trio[:2], pair)
-    (g_total, g_tokens), (s_total, s_tokens) = pair
-    assert g_total / g_tokens**0.5 > s_total / s_tokens**0.5
+    general_likelihood, spokesman_likelihood = (per_root_token(*lp) for lp in pair)
+    assert general_likelihood > spokesman_likelihood
 
 
 def _same_scores(a: list[tuple[float, int]], b: list[tuple[float, int]]) -> bool:
