@@ -779,11 +779,12 @@ def test_a_person_asked_for_is_named_in_full_whatever_the_surnames_lead(
 
 
 def test_the_models_pick_is_answered_in_full_too() -> None:
-    # The model picks a near-tie written short ("James"); the answer names him in full, as a
-    # close candidate writes it, and not the extractive best.
+    # With a margin to choose within (a bigger model's setting), the model picks a near-tie
+    # written short ("James"); the answer names him in full, as a close candidate writes it,
+    # and not the extractive best.
     candidates = [_named("Anthony Davis", 2.0), _named("James", 1.95), _named("LeBron James", 1.2)]
     profile = profile_question("Who scored the winning basket?")
-    settled = settle_short_answer("James [1]", profile, candidates, [], [])
+    settled = settle_short_answer("James [1]", profile, candidates, [], [], margin=0.1)
     assert settled.candidate.text == "LeBron James" and settled.rejected_reply is None
     # Unchanged where no candidate writes the pick in full.
     settled = settle_short_answer("Anthony Davis", profile, candidates[:2], [], [])
