@@ -66,7 +66,8 @@ FEATURES = (
     "place_for_who",  # a name after "in"/"at"/"from" for "who" (most often a place)
     "place_for_where",  # the same for "where"
     "place_for_thing",  # a country or US state where no place is asked for ("which dam")
-    "person_for_thing",  # a name titled as a person where an organisation or place is asked
+    "person_for_thing",  # a name titled as a person where an organisation or place is asked,
+    # or "where" ("Russian President Vladimir Putin" for where a ceremony took place)
     "person_named",  # for a person asked: a full name whose surname is used alone too
     "place_fit",  # +1 a country/state where one is asked, -1 a place of the wrong kind
     "agreement",  # further articles stating it in a sentence about the question
@@ -265,7 +266,7 @@ def _features(
         "place_for_thing": float(_asks_no_place(profile) and is_listed_place(candidate.text)),
         "person_for_thing": float(
             is_name
-            and profile.target_class in ("organisation", "place")
+            and (profile.target_class in ("organisation", "place") or profile.wh == "where")
             and _titled_anywhere(candidate, about)
         ),
         "person_named": float(is_name and person and _surname_reused(candidate, about)),
@@ -428,12 +429,13 @@ def _person_like(tokens: Sequence[Token], lo: int, hi: int) -> bool:
 
 
 def _titled_anywhere(candidate: SpanCandidate, about: Sequence[AboutSentence]) -> bool:
-    """Whether the name opens with a person's title ("President Dana Whitfield") or a
-    sentence about the question gives it one just before it ("Prime Minister Ariel Henry").
-    Speech tells nothing here: "Instagram said" too."""
+    """Whether the name holds a person's title before its last word ("President Dana
+    Whitfield", "Russian President Vladimir Putin") or a sentence about the question gives it
+    one just before it ("Prime Minister Ariel Henry"). Speech tells nothing here: "Instagram
+    said" too."""
     if candidate.kind != "name":
         return False
-    if candidate.text.split()[0].lower().strip(".,") in TITLES:
+    if any(w.lower().strip(".,") in TITLES for w in candidate.text.split()[:-1]):
         return True
     pattern = whole_words(candidate.text)
     for _, sentence in about:

@@ -917,6 +917,15 @@ LIND = (
             "Brookfield University",
             "President Dana Whitfield",
         ),
+        # A title inside the name marks a person too; a place is asked for.
+        (
+            "person_for_thing",
+            "Where was the Silver Tide flag raised this week?",
+            "Calmoran President Dana Whitfield raised the Silver Tide flag this week at a "
+            "ceremony held in Harnau.",
+            "Harnau",
+            "Calmoran President Dana Whitfield",
+        ),
         # The song stands nearer the question's words; the singer's surname is used again.
         ("person_named", SINGER_QUESTION, LIND, "Mara Lind", "Silver Tide"),
         # The firm named beside the question's words is the one that did not win.
