@@ -299,6 +299,14 @@ def test_a_replaced_store_version_is_freed_as_soon_as_nothing_uses_it(
             gc.enable()
 
 
+def _first_prompt(fake: FakeOllama) -> tuple[str, list[str]]:
+    """The first chat prompt the fake server received, and the candidates it listed, as the
+    model saw them: best first, after the reader's rescoring."""
+    body = fake.bodies("/api/chat")[0]
+    prompt = "\n".join(m["content"] for m in body["messages"])
+    return prompt, prompt.split("Possible answers: ", 1)[1].split("\n", 1)[0].split("; ")
+
+
 def test_the_model_chooses_among_candidates_and_its_reply_is_checked_against_them(
     sample_settings: Settings,
 ) -> None:
@@ -310,10 +318,7 @@ def test_the_model_chooses_among_candidates_and_its_reply_is_checked_against_the
         engine = engine_for(sample_settings, backend=backend)
         fake.script.reply = ["Adela Korvin"]  # a true name of the same articles, another role
         refused = engine.ask(question)
-        body = fake.bodies("/api/chat")[0]
-        prompt = "\n".join(m["content"] for m in body["messages"])
-        # The candidates as the model saw them, best first (after the reader's rescoring).
-        listed = prompt.split("Possible answers: ", 1)[1].split("\n", 1)[0].split("; ")
+        prompt, listed = _first_prompt(fake)
         fake.script.reply = [f"{listed[0]} ", "[1]"]
         agreed = engine.ask(question)
     assert "Adela Korvin" not in listed
@@ -340,9 +345,7 @@ def test_the_model_choice_margin_decides_whether_a_weaker_candidate_is_taken(
         )
         fake.script.reply = ["?"]
         strict.ask(question)
-        body = fake.bodies("/api/chat")[0]
-        prompt = "\n".join(m["content"] for m in body["messages"])
-        listed = prompt.split("Possible answers: ", 1)[1].split("\n", 1)[0].split("; ")
+        _, listed = _first_prompt(fake)
         runner_up = next(c for c in listed[1:] if c not in listed[0] and listed[0] not in c)
         fake.script.reply = [runner_up]
         refused = strict.ask(question)
