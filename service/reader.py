@@ -24,9 +24,9 @@ its own sentence, at 0.2 with the square-root norm: 134 / 22 / 15 (0.1-0.5: 132-
 15). The earlier prompt, the first five candidates' sentences together, gained little: 127 /
 23 / 15 at 0.3, and it moved right answers to names of the other sentences ("Haiti" to
 "Kenya", "Lebanon" to "Israel"). Taking off each answer's likelihood after the question alone
-(as a prior) lost at every weight (rtqa 106-123). SmolLM2-135M-Instruct, the chat model, was
-no reader: alone it ranked 3 of 20 seed questions first, against the rules' 12. SQuAD was not
-read to choose anything here.
+(as a prior) lost at every weight (rtqa 57-124 against 127). SmolLM2-135M-Instruct, the chat
+model, was no reader: alone it ranked 3 of 20 seed questions first, against the rules' 12.
+SQuAD was not read to choose anything here.
 """
 
 from __future__ import annotations
@@ -77,10 +77,6 @@ class LikelihoodReader:
         self.threads = threads
         self._llama: Llama | None = None
         self._lock = threading.Lock()
-
-    def likelihoods(self, prompt: str, answers: Sequence[str]) -> list[float]:
-        """Each answer's log-probability after `prompt`, per square root of its tokens."""
-        return [per_root_token(*scored) for scored in self.log_probabilities(prompt, answers)]
 
     def log_probabilities(self, prompt: str, answers: Sequence[str]) -> list[tuple[float, int]]:
         """Each answer's total log-probability after `prompt`, and its number of tokens.
@@ -190,13 +186,12 @@ def log_probabilities(
     by_sentence: dict[str, list[int]] = {}
     for i, candidate in enumerate(read):
         by_sentence.setdefault(candidate.evidence.text, []).append(i)
-    out: list[tuple[float, int]] = [(0.0, 1)] * len(read)
+    scored: dict[int, tuple[float, int]] = {}
     for sentence, indices in by_sentence.items():
         prompt = prompts.reader_prompt(question, [sentence])
-        scored = reader.log_probabilities(prompt, [read[i].text for i in indices])
-        for i, result in zip(indices, scored, strict=True):
-            out[i] = result
-    return out
+        results = reader.log_probabilities(prompt, [read[i].text for i in indices])
+        scored.update(zip(indices, results, strict=True))
+    return [scored[i] for i in range(len(read))]
 
 
 def reranked(

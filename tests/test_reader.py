@@ -38,11 +38,18 @@ def reader() -> LikelihoodReader:
     return shared_reader()
 
 
+def _likelihoods(reader: LikelihoodReader, prompt: str, answers: list[str]) -> list[float]:
+    """Each answer's likelihood after `prompt`, as the reader ranks them."""
+    return [per_root_token(*lp) for lp in reader.log_probabilities(prompt, answers)]
+
+
 def test_the_reader_prefers_the_general_to_the_spokesman_beside_him(
     reader: LikelihoodReader,
 ) -> None:
     prompt = PromptLibrary().reader_prompt(GENERAL_QUESTION, [MORTAZAWI, NICHOLSON])
-    nicholson, mortazawi = reader.likelihoods(prompt, ["John Nicholson", "Shah Hossain Mortazawi"])
+    nicholson, mortazawi = _likelihoods(
+        reader, prompt, ["John Nicholson", "Shah Hossain Mortazawi"]
+    )
     assert nicholson > mortazawi
 
 
@@ -83,10 +90,10 @@ def test_answers_scored_together_score_as_they_do_alone(reader: LikelihoodReader
     # Each answer is read from the cached prompt: what one leaves behind must not reach the next.
     prompt = PromptLibrary().reader_prompt(GENERAL_QUESTION, [MORTAZAWI, NICHOLSON])
     answers = ["Shah Hossain Mortazawi", "John Nicholson", "Afghanistan"]
-    together = reader.likelihoods(prompt, answers)
-    alone = [reader.likelihoods(prompt, [a])[0] for a in answers]
+    together = _likelihoods(reader, prompt, answers)
+    alone = [_likelihoods(reader, prompt, [a])[0] for a in answers]
     assert together == pytest.approx(alone, abs=1e-6)
-    assert reader.likelihoods(prompt, []) == []
+    assert _likelihoods(reader, prompt, []) == []
 
 
 def test_a_prompt_longer_than_the_context_is_still_read(reader: LikelihoodReader) -> None:
@@ -94,7 +101,7 @@ def test_a_prompt_longer_than_the_context_is_still_read(reader: LikelihoodReader
     # the end of the prompt are what must stay.
     rambling = " ".join(["The port authority met again to discuss the quay."] * 400)
     prompt = PromptLibrary().reader_prompt(GENERAL_QUESTION, [rambling, MORTAZAWI, NICHOLSON])
-    scores = reader.likelihoods(prompt, ["John Nicholson", "Shah Hossain Mortazawi"])
+    scores = _likelihoods(reader, prompt, ["John Nicholson", "Shah Hossain Mortazawi"])
     assert len(scores) == 2 and all(s < 0 for s in scores)
 
 
@@ -160,7 +167,7 @@ def test_llm_answers_say_the_reader_rescored_them_and_extractive_ones_do_not(
 def test_a_missing_reader_model_is_a_clear_error(tmp_path: Path) -> None:
     missing = LikelihoodReader(tmp_path / "none.gguf")
     with pytest.raises(ReaderUnavailable, match="FOOTNOTE_READER_MODEL_PATH"):
-        missing.likelihoods("Question: ?\nAnswer:", ["x"])
+        missing.log_probabilities("Question: ?\nAnswer:", ["x"])
 
 
 def test_missing_parts_name_the_package_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
