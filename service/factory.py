@@ -40,7 +40,11 @@ def reader_for(settings: Settings, backend: Backend) -> LikelihoodReader | None:
     """The reader for an LLM backend where the settings want one; None for extractive."""
     if not settings.reader or backend.name == "extractive":
         return None
-    return shared_reader(settings.reader_model_path, settings.llamacpp_threads)
+    return shared_reader(
+        settings.reader_model_path,
+        settings.llamacpp_threads,
+        settings.llamacpp_flash_attention,
+    )
 
 
 def engine_for(settings: Settings, backend: Backend | None = None) -> Engine:

@@ -70,18 +70,23 @@ BATCH_TOKENS = 64
 class LikelihoodReader:
     """Scores answers to a prompt by a GGUF base model's log-probability; loaded once."""
 
-    def __init__(self, model_path: Path | None = None, threads: int = 2) -> None:
+    def __init__(
+        self, model_path: Path | None = None, threads: int = 2, flash_attention: bool = True
+    ) -> None:
         # None: the bundled Gemma 3 270M, joined from its installed parts at first use.
         self.model_path = model_path
         self.name = model_path.name if model_path is not None else MODEL_FILE
         self.threads = threads
+        self.flash_attention = flash_attention
         self._llama: Llama | None = None
         self._lock = threading.Lock()
 
     def log_probabilities(self, prompt: str, answers: Sequence[str]) -> list[tuple[float, int]]:
         """Each answer's total log-probability after `prompt`, and its number of tokens.
 
-        The prompt is read once; each answer is then read from the cached prompt.
+        The prompt is read once, with the logits of its last token (the first answer token's
+        odds); each answer is then read from the cached prompt, all but its last token (whose
+        logits would only predict what follows the answer).
         """
         if not answers:
             return []
@@ -98,14 +103,20 @@ class LikelihoodReader:
             llama.reset()  # type: ignore[no-untyped-call]  # llama_cpp leaves it unannotated
             llama._logits_all = False
             llama.eval(prompt_tokens[:-1])
-            base = llama.n_tokens
             llama._logits_all = True
+            llama.eval(prompt_tokens[-1:])
+            base = llama.n_tokens
+            # Each vocabulary-sized row of logits costs a pass through the output layer (262k
+            # words for Gemma), so no token is read twice: this row serves every answer.
+            first = np.asarray(llama.scores[base - 1 : base], dtype=np.float64)
             scored = []
             for answer in answers:
                 tokens = llama.tokenize((" " + answer.strip()).encode(), add_bos=False)
                 llama.n_tokens = base  # eval() drops the cache past this point
-                llama.eval([prompt_tokens[-1], *tokens])
-                logits = np.asarray(llama.scores[base : base + len(tokens)], dtype=np.float64)
+                if len(tokens) > 1:
+                    llama.eval(tokens[:-1])
+                rest = np.asarray(llama.scores[base : base + len(tokens) - 1], dtype=np.float64)
+                logits = np.concatenate([first, rest])
                 top = logits.max(axis=1, keepdims=True)
                 log_norm = top[:, 0] + np.log(np.exp(logits - top).sum(axis=1))
                 total = float((logits[np.arange(len(tokens)), tokens] - log_norm).sum())
@@ -133,6 +144,7 @@ class LikelihoodReader:
                         n_batch=BATCH_TOKENS,
                         n_threads=self.threads,
                         logits_all=True,
+                        flash_attn=self.flash_attention,
                         verbose=False,
                     )
             except (ValueError, RuntimeError) as exc:
@@ -143,10 +155,18 @@ class LikelihoodReader:
         return self._llama
 
 
-@functools.cache
-def shared_reader(model_path: Path | None = None, threads: int = 2) -> LikelihoodReader:
+def shared_reader(
+    model_path: Path | None = None, threads: int = 2, flash_attention: bool = True
+) -> LikelihoodReader:
     """The process-wide reader for `model_path` (default: the bundled Gemma 3 270M)."""
-    return LikelihoodReader(model_path, threads)
+    # One cache key however the arguments are passed: shared_reader() and the factory's
+    # shared_reader(None, 2, True) are the same model, loaded once.
+    return _reader(model_path, threads, flash_attention)
+
+
+@functools.cache
+def _reader(model_path: Path | None, threads: int, flash_attention: bool) -> LikelihoodReader:
+    return LikelihoodReader(model_path, threads, flash_attention)
 
 
 def _close_quietly(llama: Llama) -> None:

@@ -94,7 +94,11 @@ class Settings(BaseSettings):
     llamacpp_threads: int = Field(2, ge=1, description="CPU threads llama.cpp uses.")
     llamacpp_context_tokens: int = Field(2048, ge=512, description="llama.cpp context window.")
     llamacpp_flash_attention: bool = Field(
-        True, description="llama.cpp's flash attention kernels (prompts read ~10-20 % faster)."
+        True,
+        description=(
+            "llama.cpp's flash attention kernels, for the chat model and the reader (prompts "
+            "read ~10-20 % faster)."
+        ),
     )
     reader: bool = Field(
         True,

@@ -96,6 +96,33 @@ def test_answers_scored_together_score_as_they_do_alone(reader: LikelihoodReader
     assert _likelihoods(reader, prompt, []) == []
 
 
+def test_each_answer_scores_as_the_prompt_and_answer_read_afresh(reader: LikelihoodReader) -> None:
+    # The prompt's last token is read once for every answer and each answer's last token not
+    # at all (its logits would predict what follows it): the totals must still be those of
+    # reading the prompt and the answer whole, token by token. Batches of different sizes
+    # round differently in llama.cpp, hence the tolerance; a token scored at the wrong place
+    # is off by several nats.
+    import numpy as np
+
+    prompt = PromptLibrary().reader_prompt(GENERAL_QUESTION, [NICHOLSON])
+    answers = ["John Nicholson", "Afghanistan", "the United States and Russia"]
+    scored = reader.log_probabilities(prompt, answers)
+    llama = reader._model()
+    prompt_tokens = llama.tokenize(prompt.encode(), add_bos=True)
+    for answer, (total, count) in zip(answers, scored, strict=True):
+        tokens = llama.tokenize((" " + answer).encode(), add_bos=False)
+        llama.reset()  # type: ignore[no-untyped-call]
+        llama._logits_all = True
+        llama.eval(prompt_tokens + tokens)
+        first = len(prompt_tokens) - 1  # the row that predicts the answer's first token
+        rows = np.asarray(llama.scores[first : first + len(tokens)], dtype=np.float64)
+        top = rows.max(axis=1, keepdims=True)
+        log_norm = top[:, 0] + np.log(np.exp(rows - top).sum(axis=1))
+        expected = float((rows[np.arange(len(tokens)), tokens] - log_norm).sum())
+        assert count == len(tokens)
+        assert total == pytest.approx(expected, abs=0.3)
+
+
 def test_a_prompt_longer_than_the_context_is_still_read(reader: LikelihoodReader) -> None:
     # Scraped news can hold "sentences" of thousands of words; the question and "Answer:" at
     # the end of the prompt are what must stay.
