@@ -63,6 +63,10 @@ class Answer:
     short_answer: ShortAnswer | None = None
     # The base model that rescored the candidate short answers (service/reader.py), if any.
     reader: str | None = None
+    # False where the model was not asked to reply: its reply could only have confirmed the
+    # best candidate, which the evidence does not state plainly enough to verify
+    # (short_answers.reply_can_matter).
+    model_asked: bool = True
 
     def to_json(self) -> dict[str, Any]:
         """The answer as plain JSON types (the API's response body and `ask --json`)."""
@@ -80,6 +84,11 @@ def answered_by(answer: Answer) -> str:
         return f"Verified: {answer.model}'s answer is stated plainly by the cited evidence.{read}"
     if answer.backend == "extractive":
         return "Chosen from the articles, without a language model."
+    if not answer.model_asked:
+        return (
+            f"Chosen from the articles; not verified: the evidence does not state it plainly "
+            f"enough for {answer.model} to confirm it, so it was not asked.{read}"
+        )
     if answer.removed_sentences:
         return (
             f"Chosen from the articles: {answer.model}'s reply was not supported by the "

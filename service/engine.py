@@ -1,4 +1,6 @@
-"""The answering pipeline: retrieve -> check answerability -> prompt -> generate -> verify."""
+"""The answering pipeline: retrieve -> check answerability -> rank candidate spans -> reread
+them (reader) -> prompt -> generate -> verify; the model is asked only where its reply can
+change the answer or verify it (short_answers.reply_can_matter)."""
 
 from __future__ import annotations
 
@@ -31,7 +33,12 @@ from service.prompting import PromptLibrary
 from service.question import QuestionProfile, profile_question
 from service.reader import LikelihoodReader, reread
 from service.retrieval import Retriever, SearchFilters
-from service.short_answers import MODEL_CHOICE_MARGIN, SettledSpan, settle_short_answer
+from service.short_answers import (
+    MODEL_CHOICE_MARGIN,
+    SettledSpan,
+    reply_can_matter,
+    settle_short_answer,
+)
 from service.snapshots import StoreSnapshots
 from service.span_scoring import rank_candidates
 from service.spans import sentences_to_show, supporting_sentence
@@ -64,6 +71,9 @@ class EngineLimits:
     week_required: bool = False
     # How far below the best candidate the model's chosen span may score and still answer.
     model_choice_margin: float = MODEL_CHOICE_MARGIN
+    # Ask the model even where its reply cannot change the answer (short_answers.
+    # reply_can_matter): to watch it stream, or to measure it.
+    ask_model_always: bool = False
 
 
 @dataclass(frozen=True)
@@ -191,6 +201,17 @@ class Engine:
             if rescored is not None:
                 candidates, read_by = rescored, self.reader.name
                 clock.mark("reading")
+        llm = self.backend.name != "extractive"
+        margin = self.limits.model_choice_margin
+        asked = self.limits.ask_model_always or reply_can_matter(profile, candidates, margin)
+        if llm and not asked:
+            # No reply could change this answer or verify it: the model is not asked.
+            unasked = SettledSpan(candidates[0], verified=False, rejected_reply=None)
+            answer = self._answer(question, unasked, ranked, clock, read_by, model_asked=False)
+            if standalone_question is not None:
+                answer = _with_standalone(answer, standalone_question)
+            yield FinalEvent(answer)
+            return
         # The model reads only the best evidence sentences and the candidate spans: a short
         # prompt, and a job a small model can do (choose the span that answers).
         listed = candidates[: self.limits.shown_candidates]
@@ -215,7 +236,7 @@ class Engine:
             candidates,
             ranked,
             passages,
-            margin=self.limits.model_choice_margin,
+            margin=margin,
         )
         answer = self._answer(question, settled, ranked, clock, read_by)
         if standalone_question is not None:
@@ -275,6 +296,7 @@ class Engine:
         ranked: list[Evidence],
         clock: _Clock,
         read_by: str | None,
+        model_asked: bool = True,
     ) -> Answer:
         # The short answer leads; then the best evidence sentence on the question, which is
         # the span's own sentence or the one the reader most needs beside it.
@@ -307,6 +329,7 @@ class Engine:
             removed_sentences=removed,
             short_answer=ShortAnswer(span.text, 1, span.start, span.end),
             reader=read_by,
+            model_asked=model_asked,
         )
 
     def _from_metadata(

@@ -65,6 +65,7 @@ def engine_for(settings: Settings, backend: Backend | None = None) -> Engine:
         max_answer_tokens=settings.max_answer_tokens,
         week_required=settings.week_required,
         model_choice_margin=settings.model_choice_margin,
+        ask_model_always=settings.ask_model_always,
     )
     return Engine(
         snapshots,

@@ -118,6 +118,16 @@ class Settings(BaseSettings):
             "raise it only for a model that `footnote eval` shows choosing better."
         ),
     )
+    ask_model_always: bool = Field(
+        False,
+        description=(
+            "Ask the LLM on every answerable question. By default it is asked only where its "
+            "reply can change the answer: to confirm a best candidate the evidence states "
+            "plainly (then 'verified'), to break a tie, or to choose within a "
+            "model_choice_margin above 0. Set it to watch the model's reply stream or to "
+            "measure the model."
+        ),
+    )
     reader_model_path: Path | None = Field(
         None,
         description=(

@@ -9,7 +9,9 @@ model (MODEL_CHOICE_MARGIN, by default 0: the model's reply confirms the best ca
 breaks an exact tie), so it never replaces a better-supported answer with a worse one;
 otherwise the extractive choice stands. It is called "verified" only where the
 evidence states it plainly (see MIN_SENTENCE_COVERAGE) and its sentence does not deny what
-the question asks (polarity.py).
+the question asks (polarity.py). Where no reply could change the answer or verify it (the
+best candidate not plainly stated, nothing tied with it, no margin), the engine does not ask
+the model at all (reply_can_matter).
 """
 
 from __future__ import annotations
@@ -103,18 +105,46 @@ def settle_short_answer(
     # "LeBron James" for the model's "James", as for the extractive best.
     others = [c for c in candidates if c is not chosen]
     chosen = with_full_name_first([chosen, *others], full_name_margin(profile))[0]
+    # The model's choice stands either way; only a plainly stated one is called verified.
+    return SettledSpan(
+        chosen, verified=plainly_stated(chosen, candidates, profile), rejected_reply=None
+    )
+
+
+def plainly_stated(
+    chosen: SpanCandidate, candidates: Sequence[SpanCandidate], profile: QuestionProfile
+) -> bool:
+    """Whether the evidence states `chosen` plainly enough for the model's choice of it to be
+    called verified (MIN_SENTENCE_COVERAGE, MIN_AGREEING_DOCUMENTS, MIN_LEAD, polarity)."""
     # The lead is measured without salience: a name the best sentences keep repeating is
     # likelier the answer, but only what the sentences state about it can verify it.
     runner_up = max((_stated(c) for c in candidates if not _same_answer(c, chosen)), default=0.0)
-    plain = (
+    return (
         chosen.evidence.coverage >= MIN_SENTENCE_COVERAGE
         and chosen.documents >= MIN_AGREEING_DOCUMENTS
         and _stated(chosen) - runner_up >= MIN_LEAD
         # "is unable to legislate" names the right thing for "who is able to", denied.
         and not contradicts(profile, chosen.evidence.text)
     )
-    # The model's choice stands either way; only a plainly stated one is called verified.
-    return SettledSpan(chosen, verified=plain, rejected_reply=None)
+
+
+def reply_can_matter(
+    profile: QuestionProfile, candidates: Sequence[SpanCandidate], margin: float
+) -> bool:
+    """Whether a model's reply could change the settled answer or verify it.
+
+    With a margin to choose within, any reply may. Without one (the default), the reply only
+    confirms the best candidate or breaks an exact tie; where the evidence does not state the
+    best one plainly and nothing ties with it, no reply changes the answer, and asking the
+    model is time spent for nothing. `candidates` must be non-empty and best first.
+    """
+    if margin > 0:
+        return True
+    best = candidates[0]
+    # A reply naming another span of the same answer ("General John Nicholson") settles on
+    # the best one: only a different answer scoring as high is a tie.
+    tied = any(c.score >= best.score and not _same_answer(c, best) for c in candidates[1:])
+    return tied or plainly_stated(best, candidates, profile)
 
 
 def span_for_reply(

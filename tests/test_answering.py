@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from indexer.store import Store
-from service.answers import Answer, FinalEvent, TokenEvent
+from service.answers import Answer, FinalEvent, TokenEvent, answered_by
 from service.backends.base import GenerationRequest
 from service.backends.extractive import ExtractiveBackend
 from service.backends.ollama import OllamaBackend
@@ -53,7 +53,10 @@ def extractive_engine(sample_settings: Settings, embedder: Any) -> Engine:
 
 @pytest.fixture(scope="module")
 def llama_engine(sample_settings: Settings, llama_backend: Any) -> Engine:
-    return engine_for(sample_settings, backend=llama_backend)
+    # The model is asked on every question: this exercises its reply (by default it is
+    # asked only where the reply can change the answer, short_answers.reply_can_matter).
+    asking = sample_settings.model_copy(update={"ask_model_always": True})
+    return engine_for(asking, backend=llama_backend)
 
 
 def assert_quotes_are_verbatim(answer: Answer, store: Store) -> None:
@@ -313,9 +316,10 @@ def test_the_model_chooses_among_candidates_and_its_reply_is_checked_against_the
     # The Ollama server is the one thing faked (at its wire); retrieval, ranking, candidate
     # spans and the check of the reply are real.
     question = "Who heads the Calmoran company that won the North Quay terminal concession?"
+    asking = sample_settings.model_copy(update={"ask_model_always": True})
     with FakeOllama() as fake:
         backend = OllamaBackend(model="llama3.2", host=fake.url)
-        engine = engine_for(sample_settings, backend=backend)
+        engine = engine_for(asking, backend=backend)
         fake.script.reply = ["Adela Korvin"]  # a true name of the same articles, another role
         refused = engine.ask(question)
         prompt, listed = _first_prompt(fake)
@@ -337,9 +341,10 @@ def test_the_model_choice_margin_decides_whether_a_weaker_candidate_is_taken(
     # By default the model's reply only confirms the best candidate: a runner-up it names is
     # refused. With a margin wide enough (a bigger model, measured), the runner-up answers.
     question = "Who heads the Calmoran company that won the North Quay terminal concession?"
+    asking = sample_settings.model_copy(update={"ask_model_always": True})
     with FakeOllama() as fake:
         backend = OllamaBackend(model="llama3.2", host=fake.url)
-        strict = engine_for(sample_settings, backend=backend)
+        strict = engine_for(asking, backend=backend)
         wide = engine_for(
             sample_settings.model_copy(update={"model_choice_margin": 100.0}), backend=backend
         )
@@ -355,6 +360,35 @@ def test_the_model_choice_margin_decides_whether_a_weaker_candidate_is_taken(
     assert refused.removed_sentences == [runner_up]
     assert taken.short_answer is not None and taken.short_answer.text == runner_up
     assert taken.removed_sentences == []
+
+
+def test_the_model_is_asked_only_where_its_reply_can_change_the_answer(
+    sample_settings: Settings,
+) -> None:
+    # One article names the Calmoran company's head: no reply could make that answer verified
+    # (two articles must state it), and at margin 0 none could replace it, so by default the
+    # model is not asked and the answer says so. With a margin to choose within, or with
+    # ask_model_always, it is asked; the answer is the same where it confirms.
+    question = "Who heads the Calmoran company that won the North Quay terminal concession?"
+    with FakeOllama() as fake:
+        backend = OllamaBackend(model="llama3.2", host=fake.url)
+        unasked = engine_for(sample_settings, backend=backend).ask(question)
+        assert fake.bodies("/api/chat") == []
+        always = sample_settings.model_copy(update={"ask_model_always": True})
+        fake.script.reply = ["?"]
+        engine_for(always, backend=backend).ask(question)
+        _, listed = _first_prompt(fake)
+        fake.script.reply = [listed[0]]
+        confirmed = engine_for(always, backend=backend).ask(question)
+        wide = sample_settings.model_copy(update={"model_choice_margin": 0.5})
+        engine_for(wide, backend=backend).ask(question)
+        asked = len(fake.bodies("/api/chat"))
+    assert not unasked.model_asked and unasked.timings_ms["first_token"] is None
+    assert unasked.short_answer is not None and unasked.short_answer.text == listed[0]
+    assert unasked.grounding == "extractive" and unasked.removed_sentences == []
+    assert "was not asked" in answered_by(unasked)
+    assert confirmed.model_asked and confirmed.answer == unasked.answer
+    assert asked == 3
 
 
 def test_a_llama_reply_does_not_depend_on_the_prompt_before(

@@ -28,7 +28,9 @@ INJECTION_ARTICLE = TEST_DATA / "injection" / "2024-lannick-harbour-authority-bu
 
 @pytest.fixture(scope="module")
 def http(sample_settings: Settings, llama_backend: Any) -> Iterator[httpx.Client]:
-    settings = make_settings(sample_settings.index_dir)
+    # The model is asked on every question: this exercises its reply (by default it is
+    # asked only where the reply can change the answer, short_answers.reply_can_matter).
+    settings = make_settings(sample_settings.index_dir, ask_model_always=True)
     with serve(settings, backend_engine(settings, llama_backend)) as url, client(url) as c:
         yield c
 

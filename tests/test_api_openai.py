@@ -124,7 +124,7 @@ def test_the_models_provisional_words_never_reach_the_client(
     # A loopback Ollama (the one faked process boundary) writes a claim no article makes; the
     # stream must carry the checked answer only, never those words.
     claim = ["Loor ", "was ", "appointed ", "by ", "the ", "king ", "in ", "1999 ", "[1]."]
-    settings = make_settings(sample_settings.index_dir, llm="ollama")
+    settings = make_settings(sample_settings.index_dir, llm="ollama", ask_model_always=True)
     with FakeOllama(OllamaScript(reply=claim)) as fake:
         backend = OllamaBackend(model="llama3.2", host=fake.url, timeout_s=30)
         with serve(settings, backend_engine(settings, backend)) as url:

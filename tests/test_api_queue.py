@@ -62,7 +62,11 @@ class HeldOllama(FakeOllama):
 
 
 def ollama_settings(sample_settings: Settings, **overrides: object) -> Settings:
-    return make_settings(sample_settings.index_dir, llm="ollama", **overrides)
+    """Ollama answers, asked on every question: these tests hold, kill and queue its replies
+    (by default it is asked only where a reply can change the answer)."""
+    return make_settings(
+        sample_settings.index_dir, llm="ollama", ask_model_always=True, **overrides
+    )
 
 
 @pytest.fixture()
@@ -215,7 +219,9 @@ def test_a_question_in_flight_finishes_on_the_store_version_it_started_with(
 ) -> None:
     # A private store: the test deletes the article the held question is being answered from.
     built = build_store(SAMPLE_NEWS, tmp_path / "store")
-    settings = make_settings(built.index_dir, llm="ollama", max_concurrent_generations=1)
+    settings = make_settings(
+        built.index_dir, llm="ollama", max_concurrent_generations=1, ask_model_always=True
+    )
     held.script.reply = ["Loor took over the ministry ", "in November 2023 [1]."]
     backend = OllamaBackend(model=MODEL, host=held.url, timeout_s=HOLD_LIMIT_S)
     results: list[httpx.Response] = []

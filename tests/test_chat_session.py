@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -127,7 +128,8 @@ def test_an_llm_failing_mid_question_is_announced_then_the_question_answered_by_
     engine: Engine, extractive_settings: Settings, tmp_path: Path
 ) -> None:
     dead = LlamaCppBackend(tmp_path / "missing.gguf")
-    broken = Engine(engine.snapshots, dead, engine.embedder, engine.prompts, engine.limits)
+    asking = replace(engine.limits, ask_model_always=True)  # the dead model is asked
+    broken = Engine(engine.snapshots, dead, engine.embedder, engine.prompts, asking)
     chat = ChatSession(_transport(broken, extractive_settings))
     events = list(chat.ask(LOOR_QUESTION))
     assert isinstance(events[0], Notice)

@@ -157,6 +157,7 @@ def test_ctrl_c_stops_a_streaming_answer_and_the_chat_goes_on(
             ["--index-dir", str(sample_settings.index_dir)],
             FOOTNOTE_LLM="ollama",
             FOOTNOTE_OLLAMA_MODEL="llama3.2",
+            FOOTNOTE_ASK_MODEL_ALWAYS="true",  # asked even where its reply cannot matter
             OLLAMA_HOST=fake.url,
             FOOTNOTE_CHAT_HISTORY=str(history_file),
         )

@@ -121,7 +121,10 @@ def test_ask_on_a_terminal_streams_the_model_words_then_replaces_them(
     ]
     with FakeOllama(OllamaScript(reply=reply, piece_delay_s=0.2)) as fake:
         env = chat_env(
-            FOOTNOTE_LLM="ollama", FOOTNOTE_OLLAMA_MODEL="llama3.2", OLLAMA_HOST=fake.url
+            FOOTNOTE_LLM="ollama",
+            FOOTNOTE_OLLAMA_MODEL="llama3.2",
+            FOOTNOTE_ASK_MODEL_ALWAYS="true",  # asked even where its reply cannot matter
+            OLLAMA_HOST=fake.url,
         )
         child = pexpect.spawn(
             sys.executable, args, env=env, cwd=str(REPO), encoding="utf-8", dimensions=(40, 120),

@@ -17,7 +17,12 @@ from service.passages import Passage
 from service.polarity import contradicts
 from service.question import profile_question
 from service.settings import Settings
-from service.short_answers import settle_short_answer, span_for_reply
+from service.short_answers import (
+    plainly_stated,
+    reply_can_matter,
+    settle_short_answer,
+    span_for_reply,
+)
 from service.span_scoring import (
     WEIGHTS,
     full_name_margin,
@@ -95,21 +100,56 @@ def test_a_reply_naming_a_true_name_in_the_wrong_relation_is_not_verified(
     assert right.rejected_reply is None
 
 
-def test_a_reply_is_verified_where_two_articles_state_it_in_sentences_about_the_question(
+def two_article_case(
     embedder: SentenceTransformerEmbedder,
-) -> None:
+) -> tuple[list[Passage], list[Evidence], list[SpanCandidate]]:
+    """The general question over two articles that state the general's name in a sentence
+    about it, the first beside the spokesman."""
     second = (
         "General John Nicholson, who commands US and NATO forces in Afghanistan, suggested "
         "Washington and Moscow could fight terrorism together."
     )
     passages = [passage(f"{MORTAZAWI} {second}"), passage(second, 0, "b.txt", 2)]
     ranked, candidates = ranked_for(GENERAL_QUESTION, passages, embedder)
+    return passages, ranked, candidates
+
+
+def test_a_reply_is_verified_where_two_articles_state_it_in_sentences_about_the_question(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    passages, ranked, candidates = two_article_case(embedder)
     profile = profile_question(GENERAL_QUESTION)
     right = settle_short_answer("John Nicholson", profile, candidates, ranked, passages)
     assert right.candidate.text.endswith("John Nicholson") and right.candidate.documents == 2
     assert right.verified
     wrong = settle_short_answer("Shah Hossain Mortazawi", profile, candidates, ranked, passages)
     assert not wrong.verified and wrong.candidate.text.endswith("John Nicholson")
+
+
+def test_the_model_is_worth_asking_only_where_its_reply_can_change_the_answer(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    _, _, candidates = two_article_case(embedder)
+    profile = profile_question(GENERAL_QUESTION)
+    assert len(candidates) >= 2
+    # Two articles state the general plainly: the model's confirmation would verify him.
+    assert plainly_stated(candidates[0], candidates, profile)
+    assert reply_can_matter(profile, candidates, 0.0)
+    # Stated by one article only, nothing can verify him, and at margin 0 no reply can
+    # replace him: the model is not worth asking...
+    alone = [replace(c, documents=1) for c in candidates]
+    assert not plainly_stated(alone[0], alone, profile)
+    assert not reply_can_matter(profile, alone, 0.0)
+    # ...unless another candidate ties with him (the model breaks the tie), or a margin lets
+    # the model choose another.
+    other = next(i for i, c in enumerate(alone) if "Nicholson" not in c.text)
+    tied = [*alone]
+    tied[other] = replace(alone[other], score=alone[0].score)
+    assert reply_can_matter(profile, tied, 0.0)
+    # A span of the same answer scoring as high is no tie: a reply naming it settles on him.
+    same = [alone[0], *(replace(c, score=alone[0].score) for c in alone[1:other]), *alone[other:]]
+    assert other > 1 and not reply_can_matter(profile, same, 0.0)
+    assert reply_can_matter(profile, alone, 0.1)
 
 
 @pytest.mark.parametrize(

@@ -79,7 +79,8 @@ def answers(driver: WebDriver) -> list[WebElement]:
 def streaming_site(sample_settings: Settings) -> Iterator[str]:
     # The model's pieces come a fifth of a second apart: the page must show them as they come.
     reply = ["Matthis ", "Loor ", "took ", "charge ", "in ", "November ", "2023 ", "[1]."]
-    settings = make_settings(sample_settings.index_dir, llm="ollama")
+    # Asked on every question, so that its pieces stream (by default only where they matter).
+    settings = make_settings(sample_settings.index_dir, llm="ollama", ask_model_always=True)
     with FakeOllama(OllamaScript(reply=reply, piece_delay_s=0.2)) as fake:
         backend = OllamaBackend(model="llama3.2", host=fake.url, timeout_s=30)
         with serve(settings, backend_engine(settings, backend)) as url:

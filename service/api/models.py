@@ -225,6 +225,14 @@ class AnswerResponse(BaseModel):
         default_factory=list,
         description="Generated sentences dropped because no passage supported them.",
     )
+    model_asked: bool = Field(
+        True,
+        description=(
+            "False where the model was not asked to reply: with no margin to choose within, "
+            "its reply could only confirm the best candidate, which the evidence does not "
+            "state plainly enough to verify."
+        ),
+    )
 
 
 class SearchResponse(BaseModel):
