@@ -192,6 +192,25 @@ def test_a_dead_ollama_is_503_with_retry_after(
         assert http.get("/healthz").status_code == 200
 
 
+def test_a_dead_ollama_does_not_stop_answers_no_reply_could_change(
+    dead_ollama_url: str, sample_settings: Settings
+) -> None:
+    # By default the model is asked only where its reply can change the answer. One article
+    # states when Loor took charge, so no reply could verify that answer: it comes without
+    # the model, over HTTP as in-process, says so, and streams no token; /readyz still tells.
+    settings = make_settings(sample_settings.index_dir, llm="ollama")
+    backend = OllamaBackend(model=MODEL, host=dead_ollama_url, timeout_s=5)
+    with serve(settings, backend_engine(settings, backend)) as url, client(url) as http:
+        answer = http.post("/v1/ask", json={"question": LOOR_QUESTION}).json()
+        events = stream_events(http, "/v1/ask", {"question": LOOR_QUESTION})
+        ready = http.get("/readyz")
+    assert answer["model_asked"] is False and answer["grounding"] == "extractive"
+    assert answer["short_answer"]["text"] == "November 2023"
+    assert [e.name for e in events] == ["final", "done"]
+    assert events[0].data["model_asked"] is False
+    assert assert_problem(ready, 503)["reason"] == "backend-unavailable"
+
+
 @pytest.mark.parametrize("failure", ["drop", "error_line"])
 def test_ollama_dying_mid_answer_is_a_problem_then_the_service_answers_again(
     failure: str, sample_settings: Settings
