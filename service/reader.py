@@ -116,10 +116,7 @@ class LikelihoodReader:
                 if len(tokens) > 1:
                     llama.eval(tokens[:-1])
                 rest = np.asarray(llama.scores[base : base + len(tokens) - 1], dtype=np.float64)
-                logits = np.concatenate([first, rest])
-                top = logits.max(axis=1, keepdims=True)
-                log_norm = top[:, 0] + np.log(np.exp(logits - top).sum(axis=1))
-                total = float((logits[np.arange(len(tokens)), tokens] - log_norm).sum())
+                total = tokens_log_probability(np.concatenate([first, rest]), tokens)
                 scored.append((total, len(tokens)))
             return scored
 
@@ -153,6 +150,14 @@ class LikelihoodReader:
             atexit.register(_close_quietly, llama)
             self._llama = llama
         return self._llama
+
+
+def tokens_log_probability(logits: np.ndarray, tokens: Sequence[int]) -> float:
+    """The total log-probability of `tokens`, row i of `logits` giving the odds of token i."""
+    rows = np.asarray(logits, dtype=np.float64)
+    top = rows.max(axis=1, keepdims=True)
+    log_norm = top[:, 0] + np.log(np.exp(rows - top).sum(axis=1))
+    return float((rows[np.arange(len(tokens)), tokens] - log_norm).sum())
 
 
 def shared_reader(

@@ -302,6 +302,15 @@ def test_a_replaced_store_version_is_freed_as_soon_as_nothing_uses_it(
             gc.enable()
 
 
+CALMORAN_QUESTION = "Who heads the Calmoran company that won the North Quay terminal concession?"
+
+
+def _ollama_engine(settings: Settings, fake: FakeOllama, **update: object) -> Engine:
+    """An engine over `settings`, changed by `update`, answering through the loopback fake."""
+    backend = OllamaBackend(model="llama3.2", host=fake.url)
+    return engine_for(settings.model_copy(update=update), backend=backend)
+
+
 def _first_prompt(fake: FakeOllama) -> tuple[str, list[str]]:
     """The first chat prompt the fake server received, and the candidates it listed, as the
     model saw them: best first, after the reader's rescoring."""
@@ -315,11 +324,9 @@ def test_the_model_chooses_among_candidates_and_its_reply_is_checked_against_the
 ) -> None:
     # The Ollama server is the one thing faked (at its wire); retrieval, ranking, candidate
     # spans and the check of the reply are real.
-    question = "Who heads the Calmoran company that won the North Quay terminal concession?"
-    asking = sample_settings.model_copy(update={"ask_model_always": True})
+    question = CALMORAN_QUESTION
     with FakeOllama() as fake:
-        backend = OllamaBackend(model="llama3.2", host=fake.url)
-        engine = engine_for(asking, backend=backend)
+        engine = _ollama_engine(sample_settings, fake, ask_model_always=True)
         fake.script.reply = ["Adela Korvin"]  # a true name of the same articles, another role
         refused = engine.ask(question)
         prompt, listed = _first_prompt(fake)
@@ -340,14 +347,10 @@ def test_the_model_choice_margin_decides_whether_a_weaker_candidate_is_taken(
 ) -> None:
     # By default the model's reply only confirms the best candidate: a runner-up it names is
     # refused. With a margin wide enough (a bigger model, measured), the runner-up answers.
-    question = "Who heads the Calmoran company that won the North Quay terminal concession?"
-    asking = sample_settings.model_copy(update={"ask_model_always": True})
+    question = CALMORAN_QUESTION
     with FakeOllama() as fake:
-        backend = OllamaBackend(model="llama3.2", host=fake.url)
-        strict = engine_for(asking, backend=backend)
-        wide = engine_for(
-            sample_settings.model_copy(update={"model_choice_margin": 100.0}), backend=backend
-        )
+        strict = _ollama_engine(sample_settings, fake, ask_model_always=True)
+        wide = _ollama_engine(sample_settings, fake, model_choice_margin=100.0)
         fake.script.reply = ["?"]
         strict.ask(question)
         _, listed = _first_prompt(fake)
@@ -369,19 +372,17 @@ def test_the_model_is_asked_only_where_its_reply_can_change_the_answer(
     # (two articles must state it), and at margin 0 none could replace it, so by default the
     # model is not asked and the answer says so. With a margin to choose within, or with
     # ask_model_always, it is asked; the answer is the same where it confirms.
-    question = "Who heads the Calmoran company that won the North Quay terminal concession?"
+    question = CALMORAN_QUESTION
     with FakeOllama() as fake:
-        backend = OllamaBackend(model="llama3.2", host=fake.url)
-        unasked = engine_for(sample_settings, backend=backend).ask(question)
+        unasked = _ollama_engine(sample_settings, fake).ask(question)
         assert fake.bodies("/api/chat") == []
-        always = sample_settings.model_copy(update={"ask_model_always": True})
+        always = _ollama_engine(sample_settings, fake, ask_model_always=True)
         fake.script.reply = ["?"]
-        engine_for(always, backend=backend).ask(question)
+        always.ask(question)
         _, listed = _first_prompt(fake)
         fake.script.reply = [listed[0]]
-        confirmed = engine_for(always, backend=backend).ask(question)
-        wide = sample_settings.model_copy(update={"model_choice_margin": 0.5})
-        engine_for(wide, backend=backend).ask(question)
+        confirmed = always.ask(question)
+        _ollama_engine(sample_settings, fake, model_choice_margin=0.5).ask(question)
         asked = len(fake.bodies("/api/chat"))
     assert not unasked.model_asked and unasked.timings_ms["first_token"] is None
     assert unasked.short_answer is not None and unasked.short_answer.text == listed[0]

@@ -26,6 +26,7 @@ from service.reader import (
     reranked,
     reread,
     shared_reader,
+    tokens_log_probability,
 )
 from service.settings import Settings
 from service.spans import SpanCandidate
@@ -102,8 +103,6 @@ def test_each_answer_scores_as_the_prompt_and_answer_read_afresh(reader: Likelih
     # reading the prompt and the answer whole, token by token. Batches of different sizes
     # round differently in llama.cpp, hence the tolerance; a token scored at the wrong place
     # is off by several nats.
-    import numpy as np
-
     prompt = PromptLibrary().reader_prompt(GENERAL_QUESTION, [NICHOLSON])
     answers = ["John Nicholson", "Afghanistan", "the United States and Russia"]
     scored = reader.log_probabilities(prompt, answers)
@@ -115,10 +114,7 @@ def test_each_answer_scores_as_the_prompt_and_answer_read_afresh(reader: Likelih
         llama._logits_all = True
         llama.eval(prompt_tokens + tokens)
         first = len(prompt_tokens) - 1  # the row that predicts the answer's first token
-        rows = np.asarray(llama.scores[first : first + len(tokens)], dtype=np.float64)
-        top = rows.max(axis=1, keepdims=True)
-        log_norm = top[:, 0] + np.log(np.exp(rows - top).sum(axis=1))
-        expected = float((rows[np.arange(len(tokens)), tokens] - log_norm).sum())
+        expected = tokens_log_probability(llama.scores[first : first + len(tokens)], tokens)
         assert count == len(tokens)
         assert total == pytest.approx(expected, abs=0.3)
 
