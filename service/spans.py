@@ -56,8 +56,9 @@ TITLES = frozenset(
 )
 _YEAR = re.compile(r"(1[89]|20)\d{2}")
 _DAY = re.compile(r"\d{1,2}(st|nd|rd|th)?")
-# "WASHINGTON (AP) -", "VT-HARNAU:": a dateline starts a sentence but says nothing about it.
-_DATELINE = re.compile(r"^[A-Z][A-Z .,'-]{2,}(\([A-Za-z]+\))?\s*[:\u2014\u2013-]+\s*")
+# "WASHINGTON (AP) -", "VT-HARNAU:", "PHILADELPHIA \u2212" (a minus sign): a dateline starts a
+# sentence but says nothing about it.
+_DATELINE = re.compile(r"^[A-Z][A-Z .,'-]{2,}(\([A-Za-z]+\))?\s*[:\u2014\u2013\u2212-]+\s*")
 
 
 @dataclass(frozen=True)
@@ -221,8 +222,10 @@ def _is_capitalised(token: Token, i: int) -> bool:
     if POSSESSIVE_END.sub("", word.lower()) in _CALENDAR | _CALENDAR_SHORT:
         return False
     # A capital at a sentence's start is no sign of a name for a function word ("The", "He"),
-    # contracted or not ("What's", "It's").
-    return not (i == 0 and is_function_word(word))
+    # contracted or not ("What's", "It's"); nor, anywhere, for a contracted one: "I've", or
+    # "It's" after a quotation mark or a dateline (not "US's", a name).
+    contracted = _CONTRACTION_END.search(word) is not None and not word[:2].isupper()
+    return not ((i == 0 or contracted) and is_function_word(word))
 
 
 def is_function_word(word: str) -> bool:

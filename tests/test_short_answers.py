@@ -329,14 +329,17 @@ def test_a_contracted_function_word_is_no_name_and_no_reply(
 ) -> None:
     # "What's" opening a sentence or a clause (scraped without its space) is a function word,
     # as "What" is: no candidate, and a model replying it is refused, not matched to its span.
+    # Nor after a dateline written with a minus sign, or a quotation mark: "I've", "It's".
     text = (
         "What's more, the aurora lit up the sky. It's the strongest solar storm in years. "
-        "Northern lights:What's your chance of seeing the aurora tonight?"
+        "Northern lights:What's your chance of seeing the aurora tonight? "
+        "PHILADELPHIA \u2212 It's a sight the sky gave the city, a solar storm. "
+        '"I\'ve never seen the sky light up like that," a watcher said of the solar storm.'
     )
     passages = [passage(text)]
     question = "Which phenomenon caused the night sky to light up?"
     ranked, candidates = ranked_for(question, passages, embedder)
-    assert not {c.text for c in candidates} & {"What's", "It's"}
+    assert not {c.text for c in candidates} & {"What's", "It's", "I've", "PHILADELPHIA"}
     profile = profile_question(question)
     for reply in ("What's", "It's"):
         assert span_for_reply(reply, profile, candidates, ranked, passages) is None
@@ -345,6 +348,7 @@ def test_a_contracted_function_word_is_no_name_and_no_reply(
 def test_the_supporting_sentence_is_shown_on_one_line_without_its_dateline() -> None:
     assert supporting_sentence(f"VT-HARNAU: {HARNAU}") == HARNAU
     assert supporting_sentence("WASHINGTON (AP) — The  Senate\nvoted.") == "The Senate voted."
+    assert supporting_sentence("WASHINGTON \u2212 The Senate voted.") == "The Senate voted."
     assert supporting_sentence(HARNAU) == HARNAU
 
 
