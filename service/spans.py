@@ -214,8 +214,16 @@ _CONTRACTION_END = re.compile(r"['’](s|re|ll|ve|d|m)$")
 _PARTY_TAG = re.compile(r"[DRI]-[A-Z][A-Za-z]{1,13}")
 
 
+# "Ayman al-Zawahiri", "al-Shabab": an Arabic article joined to a capitalised name is of it.
+_ARTICLE_JOINED = re.compile(r"(al|el|ad|an|ar|as|ash|at|az|ibn|bin|abu)[-\u2010\u2011'’][A-Z]")
+# "Mohammed bin Salman", "Ursula von der Leyen": lowercase words inside a person's name.
+_NAME_PARTICLES = frozenset({"bin", "ibn", "van", "von", "der", "den"})
+
+
 def _is_capitalised(token: Token, i: int) -> bool:
     word = token.text.lstrip("$£€")
+    if _ARTICLE_JOINED.match(word):
+        return True
     if not word or not word[0].isupper() or _PARTY_TAG.fullmatch(word):
         return False
     # "Wednesday's GOP debate": the day is no part of a name.
@@ -245,6 +253,8 @@ def _names(tokens: Sequence[Token]) -> list[tuple[str, int, int]]:
         while j < len(tokens) and tokens[j].joined:
             if _is_capitalised(tokens[j], j):
                 j += 1
+            elif (particles := _particles_before_name(tokens, j)) > 0:
+                j += particles + 1
             elif (
                 tokens[j].text.lower() in _CONNECTORS
                 and j + 1 < len(tokens)
@@ -277,6 +287,17 @@ def _names(tokens: Sequence[Token]) -> list[tuple[str, int, int]]:
     return out
 
 
+def _particles_before_name(tokens: Sequence[Token], j: int) -> int:
+    """How many name particles start at `j` and go on into a capitalised word ("von der
+    Leyen"); 0 where none do."""
+    k = j
+    while k < len(tokens) and tokens[k].joined and tokens[k].text in _NAME_PARTICLES:
+        k += 1
+    if k > j and k < len(tokens) and tokens[k].joined and _is_capitalised(tokens[k], k):
+        return k - j
+    return 0
+
+
 def _quantities(tokens: Sequence[Token]) -> list[tuple[str, int, int]]:
     """Amounts and counts: "$35", "33,000", "4.2 million", "40%", "twelve"."""
     out = []
@@ -298,12 +319,13 @@ def _is_number(word: str) -> bool:
 
 
 def _dates(tokens: Sequence[Token]) -> list[tuple[str, int, int]]:
-    """Weekdays, "May 7, 2025", "2 February", "March 2024" and lone years."""
+    """Weekdays, "May 7, 2025", "2 February", "March 2024" and lone years, with the part of
+    the period written before them: "late December", "mid-February", "early 2024"."""
     out = []
     for i, token in enumerate(tokens):
-        word = token.text.lower()
+        word = _PERIOD_PART.sub("", token.text.lower())
         if word in WEEKDAYS or (_YEAR.fullmatch(word) and not _after_month(tokens, i)):
-            out.append(("date", i, i + 1))
+            out.append(("date", _with_period_part(tokens, i), i + 1))
         elif word in MONTHS or (word in MONTHS_SHORT and _day_after(tokens, i)):
             lo, hi = i, i + 1
             if i > 0 and _DAY.fullmatch(tokens[i - 1].text):
@@ -312,12 +334,24 @@ def _dates(tokens: Sequence[Token]) -> list[tuple[str, int, int]]:
                 hi += 1
             if hi < len(tokens) and _YEAR.fullmatch(tokens[hi].text):
                 hi += 1
-            out.append(("date", lo, hi))
+            out.append(("date", _with_period_part(tokens, lo), hi))
     return out
 
 
+# "mid-February" is one token; "late December" two.
+_PERIOD_PART = re.compile(r"^(early|mid|late)[-\u2010\u2011]")
+_PERIOD_PARTS = frozenset({"early", "mid", "late"})
+
+
+def _with_period_part(tokens: Sequence[Token], lo: int) -> int:
+    """Where a date starts with the part of the period before it ("late" December)."""
+    if lo > 0 and tokens[lo].joined and tokens[lo - 1].text.lower() in _PERIOD_PARTS:
+        return lo - 1
+    return lo
+
+
 def _after_month(tokens: Sequence[Token], i: int) -> bool:
-    before = [t.text.lower() for t in tokens[max(0, i - 2) : i]]
+    before = [_PERIOD_PART.sub("", t.text.lower()) for t in tokens[max(0, i - 2) : i]]
     return any(w in MONTHS or w in MONTHS_SHORT for w in before)
 
 

@@ -488,6 +488,44 @@ def test_an_abbreviated_month_makes_one_date_and_a_numbered_name_is_one_name(
     assert "Category 1" in {c.text for c in which}
 
 
+def test_a_date_keeps_the_part_of_the_period_written_before_it(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    # "late December", not "December": the gold is the part of the month, and "December"
+    # alone says something else.
+    text = (
+        "Later on Veldria organized a tripartite meeting on the port late December, then a "
+        "second round mid-February 2024 and a third in early 2025."
+    )
+    _, when = ranked_for(
+        "When did Veldria organize the tripartite meeting on the port?", [passage(text)], embedder
+    )
+    texts = [c.text for c in when]
+    assert texts[0] == "late December"
+    assert {"mid-February 2024", "early 2025"} <= set(texts)
+    assert not {"December", "February", "2024", "2025"} & set(texts)
+    _, month = ranked_for(
+        "In which month did Veldria organize the tripartite meeting?", [passage(text)], embedder
+    )
+    assert month[0].text == "late December"  # a part of a month names the month
+
+
+def test_a_name_keeps_its_lowercase_particles(embedder: SentenceTransformerEmbedder) -> None:
+    # "Ayman al-Zawahiri", not "Ayman": an Arabic article joined to a name, or "bin", "von der"
+    # between its words, is part of the name.
+    text = (
+        "Claiming the killing of Ayman al-Zawahiri, the head of the network in Harnau, the "
+        "council met Ursula von der Leyen and Mohammed bin Salman. Then a white van left."
+    )
+    _, who = ranked_for(
+        "Which network leader was reportedly killed in Harnau?", [passage(text)], embedder
+    )
+    texts = {c.text for c in who}
+    assert who[0].text == "Ayman al-Zawahiri"
+    assert {"Ursula von der Leyen", "Mohammed bin Salman"} <= texts
+    assert not {"Ayman", "Ursula", "Leyen", "Mohammed", "Salman"} & texts
+
+
 def test_which_month_is_answered_by_a_month_and_what_year_by_a_year(
     embedder: SentenceTransformerEmbedder,
 ) -> None:
