@@ -69,7 +69,9 @@ def expected_answer_type(question: str) -> str | None:
         r"\bhow (many|much|long|far)\b"
         r"|\b(what|which) (percentage|number|amount|level|rate|share|sum|figure|price)\b"
         r"|\bwhat (is|was|are|were) the (average |total |new |current |final |starting )?"
-        r"(price|cost|score|population)\b",
+        r"(price|cost|score|population|value)\b"
+        # "What pay increase did the drivers win?": a rise in an amount is an amount.
+        r"|\bwhat (pay|wage|salary|price|rent|fare|tax|rate) (increase|rise|raise|hike|cut)\b",
         q,
     ):
         return "number"

@@ -68,6 +68,10 @@ def test_when_takes_a_year_or_a_month() -> None:
         ("What is the Stone Age?", None),
         ("What was the final score of the game?", "number"),
         ("What is the starting price of the Cyberbeast?", "number"),
+        ("What is the total value of the terminal agreement?", "number"),
+        ("What pay increase did the tram drivers win?", "number"),
+        ("What pay rise did the nurses accept?", "number"),
+        ("Which company won the tender?", None),
     ],
 )
 def test_an_age_limit_a_score_or_a_price_is_asked_as_a_number(
