@@ -441,8 +441,16 @@ _BEFORE_VERBS = frozenset(
 )
 
 
+# Prefixes that leave a hyphenated word a verb ("re-elected", "co-founded"); after any other
+# first part it is a compound adjective ("internet-connected tablets", "state-owned").
+_VERB_PREFIXES = frozenset("re co pre de un non mis dis over under out self".split())  # noqa: SIM905
+
+
 def _verb_like(word: str) -> bool:
     lowered = word.lower()
+    head, _, _ = lowered.rpartition("-")
+    if head and head not in _VERB_PREFIXES:
+        return False
     return lowered in _NOT_NOUNS or bool(_PAST.search(lowered))
 
 

@@ -454,6 +454,13 @@ def test_how_old_is_answered_by_the_number_of_an_age(embedder: SentenceTransform
             {"eggs", "new figures"},
             {"Tuesday", "new", "far", "former"},
         ),
+        (  # a compound adjective in -ed is no verb; a verb with a prefix still is
+            "What new technology has been made available to prisoners?",
+            "The prison board, re-elected in May, made internet-connected tablets available "
+            "to all prisoners of the state-owned jails.",
+            {"internet-connected tablets available", "state-owned jails"},
+            {"re-elected", "re-elected in May", "tablets available"},
+        ),
     ],
 )
 def test_verbs_adverbs_lone_modifiers_and_days_are_never_phrase_answers(
