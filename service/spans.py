@@ -232,7 +232,8 @@ def _is_capitalised(token: Token, i: int) -> bool:
     # A capital at a sentence's start is no sign of a name for a function word ("The", "He"),
     # contracted or not ("What's", "It's"); nor, anywhere, for a contracted one: "I've", or
     # "It's" after a quotation mark or a dateline (not "US's", a name).
-    contracted = _CONTRACTION_END.search(word) is not None and not word[:2].isupper()
+    stem = _CONTRACTION_END.sub("", word)
+    contracted = stem != word and not (len(stem) > 1 and stem.isupper())
     return not ((i == 0 or contracted) and is_function_word(word))
 
 

@@ -334,12 +334,16 @@ def test_a_contracted_function_word_is_no_name_and_no_reply(
         "What's more, the aurora lit up the sky. It's the strongest solar storm in years. "
         "Northern lights:What's your chance of seeing the aurora tonight? "
         "PHILADELPHIA \u2212 It's a sight the sky gave the city, a solar storm. "
-        '"I\'ve never seen the sky light up like that," a watcher said of the solar storm.'
+        '"I\'ve never seen the sky light up like that," a watcher said of the solar storm. '
+        "It lit up the sky because I\u2019ve seen nothing like the solar storm, I\u2019m sure. "
+        "It is the solar storm the US\u2019s weather agency warned of."
     )
     passages = [passage(text)]
     question = "Which phenomenon caused the night sky to light up?"
     ranked, candidates = ranked_for(question, passages, embedder)
-    assert not {c.text for c in candidates} & {"What's", "It's", "I've", "PHILADELPHIA"}
+    texts = {c.text for c in candidates}
+    assert not texts & {"What's", "It's", "I've", "I\u2019ve", "I\u2019m", "PHILADELPHIA"}
+    assert {"US", "US\u2019s"} & texts  # an acronym's possessive is still a name
     profile = profile_question(question)
     for reply in ("What's", "It's"):
         assert span_for_reply(reply, profile, candidates, ranked, passages) is None
