@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from service.answer_types import MONTHS, NUMBER_WORDS, WEEKDAYS
 from service.evidence import Evidence
-from service.gazetteer import named_by_another_form
+from service.gazetteer import is_listed_place, named_by_another_form
 from service.question import QuestionProfile
 from service.terms import STOPWORDS, normalize_word
 
@@ -506,12 +506,12 @@ def _possessive(name: str, text: str) -> bool:
     """Whether `name` ends in a possessive 's that is not part of the name itself.
 
     "Wendy's" and "Parkinson's" are names with their 's; "Indonesia's" is Indonesia's: the
-    retrieved passages name Indonesia on its own too.
+    retrieved passages name Indonesia on its own too, or it is a listed country or state.
     """
     if name[-2:] not in ("'s", "’s"):
         return False
     bare = name[:-2]
-    return re.search(rf"\b{re.escape(bare)}\b(?!['’]s)", text) is not None
+    return is_listed_place(bare) or re.search(rf"\b{re.escape(bare)}\b(?!['’]s)", text) is not None
 
 
 def _opening_word(word: str, text: str) -> int:

@@ -427,6 +427,12 @@ def test_a_possessive_is_dropped_from_a_name_the_articles_use_without_it(
     )
     assert "Indonesia" in [c.text for c in candidates]
     assert "Indonesia's" not in [c.text for c in candidates]
+    # A listed country's possessive is the country, though the articles never write it alone.
+    protests = passage("Protesters filled Georgia\u2019s capital after the election on Sunday.")
+    _, candidates = ranked_for(
+        "Protests broke out in which country following a contested election?", [protests], embedder
+    )
+    assert candidates[0].text == "Georgia"
     # A name whose 's is its own ("Wendy's", never "Wendy" alone) keeps it.
     pricing = passage("Wendy's will test dynamic pricing on its menu boards from next year.")
     _, candidates = ranked_for(
@@ -746,13 +752,14 @@ def test_a_name_with_accents_is_one_span(embedder: SentenceTransformerEmbedder) 
             "synthetic food dyes from K-12 public school meals in California.",
             "California",
         ),
-        # A volcano is not a country; the possessive does not hide Indonesia.
+        # A volcano is not a country; the possessive does not hide Indonesia, and a listed
+        # country is answered without it.
         (
             "Which country is being impacted by volcanic eruptions that have forced thousands "
             "to evacuate?",
             "Mount Lewotobi Laki-laki erupted again on Friday, forcing thousands of villagers "
             "in East Flores to evacuate, Indonesia's disaster agency said.",
-            "Indonesia's",
+            "Indonesia",
         ),
     ],
 )
