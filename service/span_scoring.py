@@ -343,7 +343,10 @@ def _kind_features(profile: QuestionProfile, candidate: SpanCandidate) -> dict[s
             return None  # "in which month": not "2022"; "what year": not "April 18"
         return _one_hot("kind_match")
     if candidate.kind == "date":
-        return None  # "Tuesday" answers no question but "when"
+        # "Tuesday" answers no question but "when", and "which holiday": "July 4" is one.
+        if profile.target == "holiday" and _MONTH_NAMES.search(candidate.text):
+            return _one_hot("name_for_name")
+        return None
     if profile.wants_name:
         if candidate.kind == "name":
             if profile.target_class != "people" and is_demonym(candidate.text):

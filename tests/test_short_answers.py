@@ -1121,3 +1121,17 @@ def test_a_day_is_never_a_name_even_with_a_possessive(
     assert not [c for c in candidates if "Tuesday" in c.text]
     _, when = ranked_for("When was the debate in Philadelphia?", [passage(text)], embedder)
     assert not [c for c in when if c.kind == "name" and "Tuesday" in c.text]
+
+
+def test_a_holiday_asked_for_may_be_a_date(embedder: SentenceTransformerEmbedder) -> None:
+    # "Tuesday" answers no question but "when", but a holiday is often named by its date.
+    text = (
+        "Officials expect the withdrawal to be completed in less than a week, by the July 4 "
+        "national holiday, the Harnau Times reported on Tuesday."
+    )
+    question = "By which holiday did officials expect the withdrawal to be finished?"
+    _, candidates = ranked_for(question, [passage(text)], embedder)
+    texts = [c.text for c in candidates]
+    assert "July 4" in texts and "Tuesday" not in texts
+    _, other = ranked_for("Which newspaper reported the withdrawal?", [passage(text)], embedder)
+    assert not {"July 4", "Tuesday"} & {c.text for c in other}
