@@ -28,7 +28,6 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from eval.gold import GoldQuestion, load_gold  # noqa: E402
 from eval.metrics import gold_contained  # noqa: E402
-from indexer.store import Store  # noqa: E402
 from service import SearchFilters, Settings, engine_for  # noqa: E402
 from service.engine import Engine  # noqa: E402
 from service.span_scoring import rank_candidates  # noqa: E402
@@ -74,11 +73,10 @@ def first_holding(texts: Sequence[str], answers: Sequence[str]) -> int | None:
     return next((i for i, text in enumerate(texts) if gold_contained(text, answers)), None)
 
 
-def place_of_gold(
-    engine: Engine, store: Store, record: GoldQuestion, top_k: int | None
-) -> GoldPlace:
+def place_of_gold(engine: Engine, record: GoldQuestion, top_k: int | None) -> GoldPlace:
     """Where one answerable question's gold answer is, read as `ask` reads the question."""
     reading = engine.read(record.question, top_k=top_k, filters=SearchFilters(as_of=record.date))
+    store = engine.snapshots.current().store  # the store version the engine just read
     candidates = rank_candidates(reading.profile, reading.ranked, reading.passages)
     articles = dict.fromkeys(p.document_id for p in reading.passages)
     return GoldPlace(
@@ -112,15 +110,8 @@ def main() -> None:
     for pair in args.sets:
         gold, index_dir = (Path(part) for part in pair.split(":", 1))
         engine = engine_for(Settings(index_dir=index_dir, llm="extractive"))
-        store = Store.open(index_dir)
-        try:
-            places = [
-                place_of_gold(engine, store, record, args.top_k)
-                for record in load_gold(gold)
-                if record.answerable
-            ]
-        finally:
-            store.close()
+        answerable = [record for record in load_gold(gold) if record.answerable]
+        places = [place_of_gold(engine, record, args.top_k) for record in answerable]
         print("\n".join(summary(f"{gold.parent.name}/{gold.name}", places)))
 
 

@@ -63,6 +63,8 @@ ORGANISATION_TARGETS = frozenset(
     federation union association institution hospital museum channel publisher label
     nonprofit charity media store supermarket""".split()  # noqa: SIM905
 )
+# Targets a date may name: "which holiday" -> "July 4" (a date answers no other "which").
+DATE_NAMED_TARGETS = frozenset({"holiday"})
 # "A storm ... What was its name?": the name asked for, with no noun after "what".
 _ASKS_NAME = re.compile(
     r"\b(?:what|which)(?:'s| is| was| are| were) (?:its|his|her|their|the) names?\b",

@@ -21,7 +21,7 @@ from service.evidence import Evidence, coverage
 from service.gazetteer import is_demonym, is_listed_place, place_fit
 from service.passages import Passage
 from service.polarity import contradicts
-from service.question import QuestionProfile
+from service.question import DATE_NAMED_TARGETS, QuestionProfile
 from service.salience import leading_sentences, salience
 from service.sentences import sentence_spans
 from service.spans import (
@@ -344,7 +344,7 @@ def _kind_features(profile: QuestionProfile, candidate: SpanCandidate) -> dict[s
         return _one_hot("kind_match")
     if candidate.kind == "date":
         # "Tuesday" answers no question but "when", and "which holiday": "July 4" is one.
-        if profile.target == "holiday" and _MONTH_NAMES.search(candidate.text):
+        if profile.target in DATE_NAMED_TARGETS and _MONTH_NAMES.search(candidate.text):
             return _one_hot("name_for_name")
         return None
     if profile.wants_name:

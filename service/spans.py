@@ -214,8 +214,10 @@ _CONTRACTION_END = re.compile(r"['’](s|re|ll|ve|d|m)$")
 _PARTY_TAG = re.compile(r"[DRI]-[A-Z][A-Za-z]{1,13}")
 
 
+# A hyphen as typed, or as the Unicode hyphen and non-breaking hyphen.
+_HYPHENS = "-\u2010\u2011"
 # "Ayman al-Zawahiri", "al-Shabab": an Arabic article joined to a capitalised name is of it.
-_ARTICLE_JOINED = re.compile(r"(al|el|ad|an|ar|as|ash|at|az|ibn|bin|abu)[-\u2010\u2011'’][A-Z]")
+_ARTICLE_JOINED = re.compile(rf"(al|el|ad|an|ar|as|ash|at|az|ibn|bin|abu)[{_HYPHENS}'’][A-Z]")
 # "Mohammed bin Salman", "Ursula von der Leyen": lowercase words inside a person's name.
 _NAME_PARTICLES = frozenset({"bin", "ibn", "van", "von", "der", "den"})
 
@@ -340,8 +342,8 @@ def _dates(tokens: Sequence[Token]) -> list[tuple[str, int, int]]:
 
 
 # "mid-February" is one token; "late December" two.
-_PERIOD_PART = re.compile(r"^(early|mid|late)[-\u2010\u2011]")
 _PERIOD_PARTS = frozenset({"early", "mid", "late"})
+_PERIOD_PART = re.compile(rf"^({'|'.join(_PERIOD_PARTS)})[{_HYPHENS}]")
 
 
 def _with_period_part(tokens: Sequence[Token], lo: int) -> int:

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from benchmarks.gold_ranks import LOSSES, GoldPlace, bucket, place_of_gold, summary
 from eval.gold import load_gold
 from indexer.embedding import SentenceTransformerEmbedder
-from indexer.store import Store
 from service import engine_for
 from service.backends.extractive import ExtractiveBackend
 from service.settings import Settings
-
-SAMPLE_GOLD = Path(__file__).resolve().parents[1] / "eval" / "data" / "sample-news.gold.jsonl"
+from tests.test_eval_runner import SAMPLE_GOLD
 
 
 def test_ranks_fall_into_their_buckets() -> None:
@@ -48,12 +44,8 @@ def test_a_gold_answer_is_only_found_where_the_stage_before_had_it(
 ) -> None:
     """On the real sample store: a candidate is part of a sentence, a sentence of a passage."""
     engine = engine_for(sample_settings, backend=ExtractiveBackend(embedder))
-    store = Store.open(sample_settings.index_dir)
-    try:
-        records = [r for r in load_gold(SAMPLE_GOLD) if r.answerable]
-        places = [place_of_gold(engine, store, record, top_k=None) for record in records]
-    finally:
-        store.close()
+    records = [r for r in load_gold(SAMPLE_GOLD) if r.answerable]
+    places = [place_of_gold(engine, record, top_k=None) for record in records]
     assert len(places) == len(records) > 0
     for record, place in zip(records, places, strict=True):
         if place.candidate is not None:
