@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from service.answer_types import MONTHS, NUMBER_WORDS, WEEKDAYS
 from service.evidence import Evidence
-from service.gazetteer import is_listed_place, named_by_another_form
+from service.gazetteer import is_demonym, is_listed_place, named_by_another_form
 from service.question import QuestionProfile
 from service.terms import STOPWORDS, normalize_word
 
@@ -31,12 +31,16 @@ MAX_SPAN_TOKENS = 6
 _LETTERS = r"[^\W_](?:[^\W_]|[\u0300-\u036f])*"
 _AGED = re.compile(r"(\d+)-((?:year|month|week|day)s?-old)", re.IGNORECASE)
 # A lone "&" is a word too: it joins one name ("Trump Media & Technology Group").
-_TOKEN = re.compile(rf"[$£€]?{_LETTERS}(?:[.,'’&-]{_LETTERS})*%?|&")
+# A "+" ends a name ("Disney+", "Apple TV+"), not "C++".
+_TOKEN = re.compile(rf"[$£€]?{_LETTERS}(?:[.,'’&-]{_LETTERS})*(?:%|(?<=[A-Za-z])\+(?![\w+]))?|&")
 _CONNECTORS = frozenset({"of", "the", "and", "for", "de", "&", "on", "in"})
 _HEAD_JOINTS = frozenset({"of", "for"})
 # Words joining names that are each a name of their own ("Veldria and Calmora"); "&" joins
 # the parts of one ("Procter & Gamble").
 _PART_JOINTS = _CONNECTORS - {"&"}
+# Joints between two whole names more often than inside one ("Court of Arbitration in
+# Lindhaven", "Bank of Veldria and Ministry of Finance").
+_LOOSE_JOINTS = frozenset({"and", "in", "on"})
 _SCALE = frozenset({"million", "billion", "trillion", "thousand", "percent", "per", "cent"})
 _CALENDAR = frozenset(MONTHS + WEEKDAYS)
 # "Jan. 4": abbreviated months and weekdays are dates, not names.
@@ -74,7 +78,7 @@ class Token:
     @property
     def norm(self) -> str:
         """The word as the question's terms are normalized."""
-        return normalize_word(self.text.strip("$£€%"))
+        return normalize_word(self.text.strip("$£€%+"))
 
 
 @dataclass(frozen=True)
@@ -267,6 +271,7 @@ def _names(tokens: Sequence[Token]) -> list[tuple[str, int, int]]:
                 j += 2
             else:
                 break
+        j = _without_trailing_demonym(tokens, i, j)
         lo = i + 1 if tokens[i].text.lower() == "the" and j > i + 1 else i
         out.append(("name", lo, j))
         # "Category 5", "Apollo 11", "Boeing 737": a name numbered, as well as the name.
@@ -286,8 +291,26 @@ def _names(tokens: Sequence[Token]) -> list[tuple[str, int, int]]:
             head = b == a + 2 and b < j and tokens[b].text.lower() in _HEAD_JOINTS
             if joints and b > a + 1 and not head:
                 out.append(("name", a + 1, b))
+        # "Permanent Court of Maritime Arbitration in Lindhaven": the names the looser joints
+        # ("in", "and", "on") join, each whole with its own "of" and "for".
+        loose = [k for k in joints if tokens[k].text.lower() in _LOOSE_JOINTS]
+        for a, b in zip([lo - 1, *loose], [*loose, j], strict=True):
+            inner = any(a < k < b for k in joints)
+            if loose and inner and tokens[a + 1].text.lower() not in _CONNECTORS:
+                out.append(("name", a + 1, b))
         i = j
     return out
+
+
+def _without_trailing_demonym(tokens: Sequence[Token], i: int, j: int) -> int:
+    """The end of a name run without a last "and <demonym>" that is an adjective of what
+    follows: "Fiat Chrysler Automobiles and French automaker Renault" names no "French"."""
+    if j - i < 3 or tokens[j - 2].text.lower() != "and" or not is_demonym(tokens[j - 1].text):
+        return j
+    follows = tokens[j] if j < len(tokens) else None
+    if follows is not None and follows.joined and follows.text[:1].islower():
+        return j - 2
+    return j
 
 
 def _particles_before_name(tokens: Sequence[Token], j: int) -> int:

@@ -1135,3 +1135,31 @@ def test_a_holiday_asked_for_may_be_a_date(embedder: SentenceTransformerEmbedder
     assert "July 4" in texts and "Tuesday" not in texts
     _, other = ranked_for("Which newspaper reported the withdrawal?", [passage(text)], embedder)
     assert not {"July 4", "Tuesday"} & {c.text for c in other}
+
+
+def test_names_joined_by_in_and_are_also_whole_on_their_own(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    # "in" and "and" join two names more often than they sit inside one: the court is a name
+    # with its own "of", and "French" before "automaker" describes, it names no one.
+    text = (
+        "The claim was lodged with the Permanent Court of Maritime Arbitration in Lindhaven. "
+        "Harnau Shipping Lines and French operator Portavia are in talks."
+    )
+    _, candidates = ranked_for(
+        "Which court received the Sarvek arbitration claim?", [passage(text)], embedder
+    )
+    texts = {c.text for c in candidates}
+    assert {"Permanent Court of Maritime Arbitration", "Lindhaven", "Portavia"} <= texts
+    assert "Harnau Shipping Lines" in texts
+    assert not [t for t in texts if t.endswith("and French")]
+
+
+def test_a_name_may_end_in_a_plus(embedder: SentenceTransformerEmbedder) -> None:
+    text = "Veldria+ and Harnau TV+ raised their prices; the C++ course is 5+ hours long."
+    _, candidates = ranked_for(
+        "Which streaming service raised its prices?", [passage(text)], embedder
+    )
+    texts = {c.text for c in candidates}
+    assert {"Veldria+", "Harnau TV+"} <= texts
+    assert not {"Veldria", "C+", "5+"} & texts
