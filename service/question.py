@@ -65,6 +65,8 @@ ORGANISATION_TARGETS = frozenset(
 )
 # Targets a date may name: "which holiday" -> "July 4" (a date answers no other "which").
 DATE_NAMED_TARGETS = frozenset({"holiday"})
+# "What is the acronym for ...": an abbreviation in capitals ("FEMA"), not the name in full.
+ACRONYM_TARGETS = frozenset({"acronym", "abbreviation", "initialism"})
 # "A storm ... What was its name?": the name asked for, with no noun after "what".
 _ASKS_NAME = re.compile(
     r"\b(?:what|which)(?:'s| is| was| are| were) (?:its|his|her|their|the) names?\b",
@@ -116,16 +118,19 @@ class QuestionProfile:
     # the same place in its sentence ("sale of dog meat", "Luke Humphries beat ...").
     slot_before: frozenset[str] = frozenset()
     slot_after: frozenset[str] = frozenset()
+    # "What is its name?": a name is asked for in so many words; no lowercase phrase is one.
+    name_asked: bool = False
+    # "What is the acronym for ...": only a name in capitals answers ("FEMA").
+    acronym_asked: bool = False
 
 
 def profile_question(text: str) -> QuestionProfile:
     """Analyse `text` once: terms, expected answer kind, the target noun, metadata asked."""
     kind = expected_answer_type(text)
     target = _target_noun(text)
+    name_asked = _ASKS_NAME.search(text) is not None
     wants_name = (
-        kind == "name"
-        or (target is not None and target not in _PHRASE_STEMS)
-        or bool(_ASKS_NAME.search(text))
+        kind == "name" or (target is not None and target not in _PHRASE_STEMS) or name_asked
     )
     return QuestionProfile(
         text=text,
@@ -140,6 +145,8 @@ def profile_question(text: str) -> QuestionProfile:
         counted=_counted_words(text),
         unit=expected_unit(text),
         target_class=_target_class(target),
+        name_asked=name_asked,
+        acronym_asked=target in _ACRONYM_STEMS,
         **_slot_neighbours(text, target),
     )
 
@@ -243,6 +250,7 @@ _PHRASE_STEMS = frozenset(normalize_word(w) for w in PHRASE_TARGETS)
 _PERSON_STEMS = frozenset(normalize_word(w) for w in PERSON_TARGETS)
 _DEMONYM_STEMS = frozenset(normalize_word(w) for w in DEMONYM_TARGETS)
 _ORGANISATION_STEMS = frozenset(normalize_word(w) for w in ORGANISATION_TARGETS)
+_ACRONYM_STEMS = frozenset(normalize_word(w) for w in ACRONYM_TARGETS)
 
 
 def _target_class(target: str | None) -> str | None:

@@ -355,11 +355,14 @@ def _kind_features(profile: QuestionProfile, candidate: SpanCandidate) -> dict[s
                 candidate.text
             ):
                 return None  # "which singer": not "Florida"
+            if profile.acronym_asked and not _ACRONYM.fullmatch(candidate.text):
+                return None  # "the acronym for ...": "FEMA", not "Federal Emergency ..."
             return _one_hot("name_for_name")
         # A person, organisation or place is a name: no lowercase phrase ("attack") is one;
         # a phrase opening its sentence with a capital may be ("Indonesia raised ...").
         lowercase = candidate.text[:1].islower()
-        if kind is None and candidate.kind == "phrase" and not (profile.target_class and lowercase):
+        typed = profile.target_class is not None or profile.name_asked or profile.acronym_asked
+        if kind is None and candidate.kind == "phrase" and not (typed and lowercase):
             return _one_hot("phrase_for_name")
         return None
     if kind is not None:
@@ -367,6 +370,8 @@ def _kind_features(profile: QuestionProfile, candidate: SpanCandidate) -> dict[s
     return _one_hot("untyped_name" if candidate.kind == "name" else "untyped_other")
 
 
+# Capitals, with dots or an ampersand between them: "FEMA", "U.N.", "AT&T".
+_ACRONYM = re.compile(r"(?:[A-Z][.&]?){2,10}")
 _MONTH_NAMES = re.compile(r"\b(" + "|".join((*MONTHS, *MONTHS_SHORT)) + r")\b", re.IGNORECASE)
 
 

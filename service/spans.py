@@ -141,8 +141,9 @@ def candidate_spans(profile: QuestionProfile, ranked: Sequence[Evidence]) -> lis
                 lo += _opening_word(tokens[lo].text, evidence.passage.text)
             if lo < first or _repeats_question(tokens[lo:hi], profile):
                 continue
-            if kind == "name" and _bracketed(evidence.text, tokens[lo], tokens[hi - 1]):
-                continue  # "(NSA)": an abbreviation of the name beside it
+            bracketed = kind == "name" and _bracketed(evidence.text, tokens[lo], tokens[hi - 1])
+            if bracketed and not profile.acronym_asked:
+                continue  # "(NSA)": an abbreviation of the name beside it, unless asked for
             if (
                 kind == "name"
                 and lo == first

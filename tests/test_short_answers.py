@@ -1163,3 +1163,26 @@ def test_a_name_may_end_in_a_plus(embedder: SentenceTransformerEmbedder) -> None
     texts = {c.text for c in candidates}
     assert {"Veldria+", "Harnau TV+"} <= texts
     assert not {"Veldria", "C+", "5+"} & texts
+
+
+def test_an_acronym_asked_for_is_in_capitals(embedder: SentenceTransformerEmbedder) -> None:
+    text = (
+        "The Veldrian Emergency Relief Agency (VERA) sent teams to Harnau, and the Maritime "
+        "Authority closed the port."
+    )
+    question = "What is the acronym for Veldria's disaster relief agency?"
+    _, candidates = ranked_for(question, [passage(text)], embedder)
+    assert [c.text for c in candidates] == ["VERA"]
+    _, other = ranked_for("Which agency sent teams to Harnau?", [passage(text)], embedder)
+    assert "Veldrian Emergency Relief Agency" in {c.text for c in other}
+
+
+def test_its_name_asked_for_is_no_lowercase_phrase(embedder: SentenceTransformerEmbedder) -> None:
+    text = "The depression strengthened overnight into Tropical Storm Mirela, forecasters said."
+    question = "A tropical storm is flooding the Veldrian coast this week. What is its name?"
+    _, candidates = ranked_for(question, [passage(text)], embedder)
+    texts = [c.text for c in candidates]
+    assert texts[0] == "Tropical Storm Mirela" or texts[0] == "Mirela"
+    assert not [t for t in texts if t[:1].islower()]
+    assert profile_question(question).name_asked
+    assert not profile_question("How strong were its winds?").name_asked
