@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from service.answer_types import LEADING_CLAUSE as _LEADING_CLAUSE
-from service.answer_types import expected_answer_type, expected_unit
+from service.answer_types import NUMBER_WORDS, expected_answer_type, expected_unit
 from service.gazetteer import DEMONYM_TARGETS, place_kind
 from service.terms import STOPWORDS, KeyTerms, key_terms, normalize_word, term_set, words
 
@@ -215,7 +215,9 @@ def _target_noun(text: str) -> str | None:
     nouns: list[str] = []
     for i, word in enumerate(words(text[match.start(1) :])[:5]):
         lowered = word.lower()
-        if word[0].isupper() or (lowered in _NOT_A_TARGET and not nouns):
+        # "which two automakers": the count asked for is no noun.
+        counts = lowered in NUMBER_WORDS or lowered.isdigit()
+        if word[0].isupper() or ((lowered in _NOT_A_TARGET or counts) and not nouns):
             continue
         # A participle or an adverb ("which state recently banned") starts the rest.
         ends_noun = lowered in _NOT_A_TARGET or lowered in STOPWORDS or lowered in _IRREGULAR_PAST

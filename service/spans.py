@@ -38,9 +38,10 @@ _HEAD_JOINTS = frozenset({"of", "for"})
 # Words joining names that are each a name of their own ("Veldria and Calmora"); "&" joins
 # the parts of one ("Procter & Gamble").
 _PART_JOINTS = _CONNECTORS - {"&"}
-# Joints between two whole names more often than inside one ("Court of Arbitration in
-# Lindhaven", "Bank of Veldria and Ministry of Finance").
-_LOOSE_JOINTS = frozenset({"and", "in", "on"})
+# A joint between two whole names more often than inside one ("Court of Arbitration in
+# Lindhaven"); not "and", which is inside as often ("Animal and Plant Health Inspection
+# Service", "Department of Health and Human Services").
+_LOOSE_JOINTS = frozenset({"in"})
 _SCALE = frozenset({"million", "billion", "trillion", "thousand", "percent", "per", "cent"})
 _CALENDAR = frozenset(MONTHS + WEEKDAYS)
 # "Jan. 4": abbreviated months and weekdays are dates, not names.
@@ -292,8 +293,8 @@ def _names(tokens: Sequence[Token]) -> list[tuple[str, int, int]]:
             head = b == a + 2 and b < j and tokens[b].text.lower() in _HEAD_JOINTS
             if joints and b > a + 1 and not head:
                 out.append(("name", a + 1, b))
-        # "Permanent Court of Maritime Arbitration in Lindhaven": the names the looser joints
-        # ("in", "and", "on") join, each whole with its own "of" and "for".
+        # "Permanent Court of Maritime Arbitration in Lindhaven": the names a looser joint
+        # joins, each whole with its own "of" and "for".
         loose = [k for k in joints if tokens[k].text.lower() in _LOOSE_JOINTS]
         for a, b in zip([lo - 1, *loose], [*loose, j], strict=True):
             inner = any(a < k < b for k in joints)

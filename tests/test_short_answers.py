@@ -1144,7 +1144,8 @@ def test_names_joined_by_in_and_are_also_whole_on_their_own(
     # with its own "of", and "French" before "automaker" describes, it names no one.
     text = (
         "The claim was lodged with the Permanent Court of Maritime Arbitration in Lindhaven. "
-        "Harnau Shipping Lines and French operator Portavia are in talks."
+        "Harnau Shipping Lines and French operator Portavia are in talks with the Office of "
+        "Ports and Harbour Safety."
     )
     _, candidates = ranked_for(
         "Which court received the Sarvek arbitration claim?", [passage(text)], embedder
@@ -1153,6 +1154,7 @@ def test_names_joined_by_in_and_are_also_whole_on_their_own(
     assert {"Permanent Court of Maritime Arbitration", "Lindhaven", "Portavia"} <= texts
     assert "Harnau Shipping Lines" in texts
     assert not [t for t in texts if t.endswith("and French")]
+    assert "Office of Ports" not in texts  # "and" is inside a name as often
 
 
 def test_a_name_may_end_in_a_plus(embedder: SentenceTransformerEmbedder) -> None:
@@ -1186,3 +1188,15 @@ def test_its_name_asked_for_is_no_lowercase_phrase(embedder: SentenceTransformer
     assert not [t for t in texts if t[:1].islower()]
     assert profile_question(question).name_asked
     assert not profile_question("How strong were its winds?").name_asked
+
+
+def test_the_count_after_which_is_no_noun(embedder: SentenceTransformerEmbedder) -> None:
+    # "which two automakers": the automakers are asked for, so "French" is no answer.
+    question = "Which two automakers are discussing a possible merger?"
+    profile = profile_question(question)
+    assert profile.target == profile_question("Which automaker is merging?").target
+    assert profile.target_class == "organisation"
+    text = "Harnau Motors and French automaker Portavia are in merger talks, a source said."
+    _, candidates = ranked_for(question, [passage(text)], embedder)
+    texts = {c.text for c in candidates}
+    assert {"Harnau Motors", "Portavia"} <= texts and "French" not in texts
