@@ -214,7 +214,24 @@ def score_span(
         return None
     score = sum(weights[name] * value for name, value in features.items())
     prominence = round(weights["salience"] * features["salience"], 4)
-    return replace(candidate, score=round(score, 4), documents=documents, prominence=prominence)
+    return replace(
+        candidate,
+        score=round(score, 4),
+        documents=documents,
+        prominence=prominence,
+        relations=_relations(features),
+    )
+
+
+def _relations(features: Mapping[str, float]) -> frozenset[str]:
+    """The signs that a span stands in the relation asked about, not only by its topic."""
+    about = any(features[name] > 0 for name in ("near_content", "slot", "target_beside"))
+    signs = {
+        "about": about,
+        "place": features["place_for_where"] > 0,
+        "person": features["person_for_who"] > 0,
+    }
+    return frozenset(name for name, holds in signs.items() if holds)
 
 
 def span_features(

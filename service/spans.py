@@ -97,6 +97,11 @@ class SpanCandidate:
     # The part of `score` owed to salience (being named in many of the best sentences): it
     # ranks, but it is not the evidence stating the relation, so "verified" leaves it out.
     prominence: float = 0.0
+    # The signs that its sentence states it in the relation asked about (span_scoring):
+    # "about" near the question's content words, in the slot they leave or beside the noun
+    # after "which"; "place" after "in", "at", "from" for "where"; "person" a titled or
+    # speaking name for "who". A name with none is a true name in no stated relation.
+    relations: frozenset[str] = frozenset()
 
 
 def states(pattern: re.Pattern[str], candidate: SpanCandidate, sentence: str) -> bool:

@@ -19,6 +19,7 @@ from service.factory import engine_for
 from service.prompting import PromptLibrary
 from service.question import profile_question
 from service.reader import (
+    READ_DEPTH,
     READER_WEIGHT,
     LikelihoodReader,
     log_probabilities,
@@ -30,7 +31,14 @@ from service.reader import (
 )
 from service.settings import Settings
 from service.spans import SpanCandidate
-from tests.test_short_answers import GENERAL_QUESTION, MORTAZAWI, NICHOLSON, general_case
+from tests.test_short_answers import (
+    GENERAL_QUESTION,
+    MORTAZAWI,
+    NICHOLSON,
+    general_case,
+    passage,
+    ranked_for,
+)
 
 
 @pytest.fixture(scope="module")
@@ -162,6 +170,52 @@ def test_a_lone_candidate_is_not_read_so_no_answer_claims_a_rescoring(
     rescored = reread(reader, PromptLibrary(), profile, candidates)
     assert rescored is not None
     assert {c.text for c in rescored} == {c.text for c in candidates}
+
+
+def test_the_reader_cannot_prefer_a_name_that_stands_apart_from_the_question(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    # The rules' first stands by the question's words ("urgent need for a ceasefire"); a name
+    # in a sentence that says nothing of that need may be likelier to a small model, but a
+    # true name in the wrong relation is what a reader must not be told.
+    text = (
+        "Mohib and Patrushev stressed the urgent need for a ceasefire in the north. Mohib met "
+        "officials of the National Security Council in Harnau."
+    )
+    question = "For what did Mohib and Patrushev say there was an urgent need?"
+    _, candidates = ranked_for(question, [passage(text)], embedder)
+    texts = [c.text for c in candidates]
+    assert texts[0] == "ceasefire" and candidates[0].relations == {"about"}
+    council = texts.index("National Security Council")
+    assert not candidates[council].relations
+    likelihoods = [-12.0] * min(len(candidates), READ_DEPTH)
+    likelihoods[council] = -1.0
+    out = reranked(candidates, likelihoods, profile_question(question))
+    assert out[0].text == "ceasefire"
+    assert out[1].text == "National Security Council"  # the reader's favourite, next
+    assert out[0].score == out[1].score
+    # Where the reader's favourite stands by the question too, it is chosen.
+    related = next(i for i, c in enumerate(candidates[1:READ_DEPTH], 1) if c.relations)
+    likelihoods = [-12.0] * min(len(candidates), READ_DEPTH)
+    likelihoods[related] = -1.0
+    assert reranked(candidates, likelihoods, profile_question(question))[0].text == texts[related]
+
+
+def test_the_reader_cannot_drop_the_place_a_where_question_is_answered_by(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    # Both names stand by the question's words, but only one is where the claim was lodged.
+    text = (
+        "The claim was lodged with the maritime court in Lindhaven, naming Veldria as respondent."
+    )
+    question = "Where was Sarvek's arbitration claim lodged?"
+    _, candidates = ranked_for(question, [passage(text)], embedder)
+    assert [(c.text, c.relations) for c in candidates[:2]] == [
+        ("Lindhaven", {"about", "place"}),
+        ("Veldria", {"about"}),
+    ]
+    out = reranked(candidates, [-9.0, -1.0][: len(candidates)], profile_question(question))
+    assert out[0].text == "Lindhaven"
 
 
 def test_an_even_reader_changes_nothing(embedder: SentenceTransformerEmbedder) -> None:
