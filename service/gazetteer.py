@@ -93,15 +93,54 @@ _SHORT_FORMS = {
 }
 
 
+# Capitals that news writes for their country's government ("Moscow plans to ...", "talks
+# between Washington and Islamabad"): a question naming one names the country.
+CAPITALS = {
+    "russia": ("Moscow",),
+    "united states": ("Washington",),
+    "china": ("Beijing",),
+    "ukraine": ("Kyiv", "Kiev"),
+    "united kingdom": ("London",),
+    "france": ("Paris",),
+    "germany": ("Berlin",),
+    "japan": ("Tokyo",),
+    "iran": ("Tehran",),
+    "afghanistan": ("Kabul",),
+    "pakistan": ("Islamabad",),
+    "india": ("New Delhi",),
+    "turkey": ("Ankara",),
+    "saudi arabia": ("Riyadh",),
+    "egypt": ("Cairo",),
+    "syria": ("Damascus",),
+    "iraq": ("Baghdad",),
+    "north korea": ("Pyongyang",),
+    "south korea": ("Seoul",),
+    "taiwan": ("Taipei",),
+    "canada": ("Ottawa",),
+    "israel": ("Jerusalem",),
+    "lebanon": ("Beirut",),
+    "qatar": ("Doha",),
+    "belarus": ("Minsk",),
+    "venezuela": ("Caracas",),
+    "cuba": ("Havana",),
+}
+
+
 def named_by_another_form(text: str, question: str) -> bool:
     """Whether the question names the place `text` in another of its forms ("United States"
-    where the question says "the US", "Britain" where it says "the UK")."""
+    where the question says "the US", "Britain" where it says "the UK", "Russia" where it
+    says "Moscow")."""
     name = _place_name(text)
     for full, short in _SHORT_FORMS.items():
-        forms = (full.title(), *short)
         if name in (full, *(s.lower() for s in short)):
-            return any(re.search(rf"(?<![\w.]){re.escape(f)}(?![\w])", question) for f in forms)
-    return False
+            name = full
+            break
+    forms = (*_SHORT_FORMS.get(name, ()), *CAPITALS.get(name, ()))
+    if not forms:
+        return False
+    return any(
+        re.search(rf"(?<![\w.]){re.escape(f)}(?![\w])", question) for f in (name.title(), *forms)
+    )
 
 
 def place_kind(target: str | None) -> str | None:

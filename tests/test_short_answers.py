@@ -264,6 +264,14 @@ def test_a_span_of_the_question_itself_is_never_the_answer(
             "Merriam-Webster",
             "polarization",
         ),
+        # A capital written for its government: "Moscow" in the question is Russia.
+        (
+            "Which country did Moscow plan to bring into the regional security talks?",
+            "On Monday officials said Russia plans to bring the United States into the "
+            "regional security talks.",
+            "Russia",
+            "United States",
+        ),
     ],
 )
 def test_a_hyphenated_word_or_a_country_the_question_names_another_way_repeats_it(
@@ -281,6 +289,9 @@ def test_a_short_form_is_matched_as_written_never_as_the_pronoun_us() -> None:
     assert named_by_another_form("Britain", "Who leads the UK?")
     assert not named_by_another_form("United States", "Who told us about the vote?")
     assert not named_by_another_form("France", "Which country did the US buy it from?")
+    assert named_by_another_form("Russia", "What did Moscow plan?")
+    assert named_by_another_form("the US", "Why did Washington and Islamabad meet?")
+    assert not named_by_another_form("Washington", "Which state did the US senator visit?")
 
 
 def test_a_how_many_question_is_answered_by_a_count_not_a_year(
