@@ -505,7 +505,7 @@ _NOT_PERSON_HEADS = frozenset(
     institute foundation hospital ministry administration bureau airport station avenue
     square arena theatre theater museum times news journal magazine records studios
     pictures media inc corp ltd holdings fund prize cup championship games olympics
-    conference summit act""".split()  # noqa: SIM905
+    conference summit act congress parliament senate assembly government cabinet""".split()  # noqa: SIM905
 )
 
 

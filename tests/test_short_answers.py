@@ -679,6 +679,8 @@ def test_a_name_that_cannot_be_a_persons_is_no_answer_to_a_person_asked(
         ("Which comedian announced he will return?", "Nightly Show", True),
         ("Which actor said she was angered?", "Veldria's Echo", True),
         ("Who chairs the Calmoran Security Council?", "Security Council", True),
+        ("Who won the Veldrian governor primary?", "Congress", True),
+        ("Who won the Veldrian governor primary?", "National Assembly", True),
         ("Which actor said she was angered?", "Mira Quell", False),
         ("Who chairs the Calmoran Security Council?", "Shah Hossain Mortazawi", False),
         ("Which company announced it will return?", "Nightly Show", False),
