@@ -218,6 +218,27 @@ def test_the_reader_cannot_drop_the_place_a_where_question_is_answered_by(
     assert out[0].text == "Lindhaven"
 
 
+def test_the_reader_cannot_prefer_a_name_the_best_evidence_names_less_often(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    # Both hurricanes made landfall, by the words; the best sentences name one of them three
+    # times. A small model's liking for the other is no evidence against that.
+    text = (
+        "Hurricane Mirela made landfall in Veldria on Thursday. Hurricane Mirela made landfall "
+        "in Veldria as a Category 4 storm this week. Officials said Hurricane Mirela made "
+        "landfall in Veldria near Harnau. Hurricane Orin made landfall in Veldria in 2022."
+    )
+    question = "Which hurricane made landfall in Veldria this week?"
+    _, candidates = ranked_for(question, [passage(text)], embedder)
+    mirela, orin = candidates[0], candidates[1]
+    assert (mirela.text, orin.text) == ("Hurricane Mirela", "Hurricane Orin")
+    assert mirela.relations == orin.relations and mirela.prominence > orin.prominence
+    likelihoods = [-9.0, -1.0] + [-12.0] * (min(len(candidates), READ_DEPTH) - 2)
+    assert reranked(candidates, likelihoods, profile_question(question))[0] == replace(
+        mirela, score=orin.score
+    )
+
+
 def test_an_even_reader_changes_nothing(embedder: SentenceTransformerEmbedder) -> None:
     candidates = candidates_for(embedder)
     profile = profile_question(GENERAL_QUESTION)
