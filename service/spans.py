@@ -145,6 +145,8 @@ def candidate_spans(profile: QuestionProfile, ranked: Sequence[Evidence]) -> lis
             opens = lo == first or (lo > 0 and ":" in text[tokens[lo - 1].end : tokens[lo].start])
             if kind == "name" and opens and hi > lo + 1:
                 lo += _opening_word(tokens[lo].text, evidence.passage.text)
+                if not any(c.isalpha() for t in tokens[lo:hi] for c in t.text):
+                    continue  # "These 4 races": without its opening word, no name is left
             if lo < first or _repeats_question(tokens[lo:hi], profile):
                 continue
             bracketed = kind == "name" and _bracketed(evidence.text, tokens[lo], tokens[hi - 1])

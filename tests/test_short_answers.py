@@ -1213,3 +1213,17 @@ def test_the_count_after_which_is_no_noun(embedder: SentenceTransformerEmbedder)
     _, candidates = ranked_for(question, [passage(text)], embedder)
     texts = {c.text for c in candidates}
     assert {"Harnau Motors", "Portavia"} <= texts and "French" not in texts
+
+
+def test_a_number_left_when_an_opening_word_is_dropped_is_no_name(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    # "These" opens the clause after the colon; what is left of "These 4" is a count.
+    text = (
+        "Meet the candidates:These 4 statewide races have contested primaries in Veldria. "
+        "Dana Whitfield won the governor primary on Tuesday, the closest of these races."
+    )
+    _, candidates = ranked_for("Who won the governor primary?", [passage(text)], embedder)
+    texts = [c.text for c in candidates]
+    assert texts[0] == "Dana Whitfield"
+    assert not {"4", "These 4", "These"} & set(texts)
