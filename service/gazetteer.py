@@ -94,7 +94,8 @@ _SHORT_FORMS = {
 
 
 # Capitals that news writes for their country's government ("Moscow plans to ...", "talks
-# between Washington and Islamabad"): a question naming one names the country.
+# between Washington and Islamabad"): a question naming one names the country. Not
+# Jerusalem, whose status as a capital is disputed.
 CAPITALS = {
     "russia": ("Moscow",),
     "united states": ("Washington",),
@@ -117,7 +118,6 @@ CAPITALS = {
     "south korea": ("Seoul",),
     "taiwan": ("Taipei",),
     "canada": ("Ottawa",),
-    "israel": ("Jerusalem",),
     "lebanon": ("Beirut",),
     "qatar": ("Doha",),
     "belarus": ("Minsk",),

@@ -257,8 +257,9 @@ def reranked(
 def _stated_first(
     best_first: list[SpanCandidate], rules_first: SpanCandidate, read: Sequence[SpanCandidate]
 ) -> list[SpanCandidate]:
-    """`best_first` with the best read candidate that has every sign of the relation asked
-    about that the rules' first has (SpanCandidate.relations) put first, at the first's score.
+    """`best_first` with the best read candidate the reader may choose (`_keeps`: every sign
+    of the relation asked about that the rules' first has, and named as often by the best
+    evidence) put first, at the first's score; unchanged where the reader's favourite may be.
 
     The reader knows names, not what a sentence says of them: it preferred "National Security
     Council", in a sentence that says nothing of a need, to "ceasefire" ("the urgent need for
