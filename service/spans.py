@@ -296,19 +296,26 @@ def _names(tokens: Sequence[Token]) -> list[tuple[str, int, int]]:
         # A lone word before "of" or "for" is the head of the whole name, no name of its own:
         # not "Department" from "Department of Agriculture", "Centers" from "Centers for ...".
         joints = [k for k in range(lo, j) if tokens[k].text.lower() in _PART_JOINTS]
-        for a, b in zip([lo - 1, *joints], [*joints, j], strict=True):
-            head = b == a + 2 and b < j and tokens[b].text.lower() in _HEAD_JOINTS
-            if joints and b > a + 1 and not head:
-                out.append(("name", a + 1, b))
+        if joints:
+            for start, end in _between(joints, lo, j):
+                head = end == start + 1 and end < j and tokens[end].text.lower() in _HEAD_JOINTS
+                if end > start and not head:
+                    out.append(("name", start, end))
         # "Permanent Court of Maritime Arbitration in Lindhaven": the names a looser joint
         # joins, each whole with its own "of" and "for".
         loose = [k for k in joints if tokens[k].text.lower() in _LOOSE_JOINTS]
-        for a, b in zip([lo - 1, *loose], [*loose, j], strict=True):
-            inner = any(a < k < b for k in joints)
-            if loose and inner and tokens[a + 1].text.lower() not in _CONNECTORS:
-                out.append(("name", a + 1, b))
+        if loose:
+            for start, end in _between(loose, lo, j):
+                inner = any(start <= k < end for k in joints)
+                if inner and tokens[start].text.lower() not in _CONNECTORS:
+                    out.append(("name", start, end))
         i = j
     return out
+
+
+def _between(cuts: Sequence[int], lo: int, hi: int) -> list[tuple[int, int]]:
+    """The token ranges of `lo`..`hi` between the cut tokens (the cuts themselves left out)."""
+    return [(a + 1, b) for a, b in zip([lo - 1, *cuts], [*cuts, hi], strict=True)]
 
 
 def _without_trailing_demonym(tokens: Sequence[Token], i: int, j: int) -> int:
