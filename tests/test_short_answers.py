@@ -67,6 +67,12 @@ def ranked_for(
     return ranked, rank_candidates(profile_question(question), ranked, passages)
 
 
+def candidate_texts(question: str, text: str, embedder: SentenceTransformerEmbedder) -> list[str]:
+    """The candidate answers' texts, best first, for `question` over one passage of `text`."""
+    _, candidates = ranked_for(question, [passage(text)], embedder)
+    return [c.text for c in candidates]
+
+
 def general_case(
     embedder: SentenceTransformerEmbedder,
 ) -> tuple[list[Passage], list[Evidence], list[SpanCandidate]]:
@@ -1143,11 +1149,10 @@ def test_a_holiday_asked_for_may_be_a_date(embedder: SentenceTransformerEmbedder
         "national holiday, the Harnau Times reported on Tuesday."
     )
     question = "By which holiday did officials expect the withdrawal to be finished?"
-    _, candidates = ranked_for(question, [passage(text)], embedder)
-    texts = [c.text for c in candidates]
+    texts = candidate_texts(question, text, embedder)
     assert "July 4" in texts and "Tuesday" not in texts
-    _, other = ranked_for("Which newspaper reported the withdrawal?", [passage(text)], embedder)
-    assert not {"July 4", "Tuesday"} & {c.text for c in other}
+    other = candidate_texts("Which newspaper reported the withdrawal?", text, embedder)
+    assert not {"July 4", "Tuesday"} & set(other)
 
 
 def test_names_joined_by_in_and_are_also_whole_on_their_own(
@@ -1160,10 +1165,9 @@ def test_names_joined_by_in_and_are_also_whole_on_their_own(
         "Harnau Shipping Lines and French operator Portavia are in talks with the Office of "
         "Ports and Harbour Safety."
     )
-    _, candidates = ranked_for(
-        "Which court received the Sarvek arbitration claim?", [passage(text)], embedder
+    texts = set(
+        candidate_texts("Which court received the Sarvek arbitration claim?", text, embedder)
     )
-    texts = {c.text for c in candidates}
     assert {"Permanent Court of Maritime Arbitration", "Lindhaven", "Portavia"} <= texts
     assert "Harnau Shipping Lines" in texts
     assert not [t for t in texts if t.endswith("and French")]
@@ -1172,10 +1176,7 @@ def test_names_joined_by_in_and_are_also_whole_on_their_own(
 
 def test_a_name_may_end_in_a_plus(embedder: SentenceTransformerEmbedder) -> None:
     text = "Veldria+ and Harnau TV+ raised their prices; the C++ course is 5+ hours long."
-    _, candidates = ranked_for(
-        "Which streaming service raised its prices?", [passage(text)], embedder
-    )
-    texts = {c.text for c in candidates}
+    texts = set(candidate_texts("Which streaming service raised its prices?", text, embedder))
     assert {"Veldria+", "Harnau TV+"} <= texts
     assert not {"Veldria", "C+", "5+"} & texts
 
@@ -1186,17 +1187,15 @@ def test_an_acronym_asked_for_is_in_capitals(embedder: SentenceTransformerEmbedd
         "Authority closed the port."
     )
     question = "What is the acronym for Veldria's disaster relief agency?"
-    _, candidates = ranked_for(question, [passage(text)], embedder)
-    assert [c.text for c in candidates] == ["VERA"]
-    _, other = ranked_for("Which agency sent teams to Harnau?", [passage(text)], embedder)
-    assert "Veldrian Emergency Relief Agency" in {c.text for c in other}
+    assert candidate_texts(question, text, embedder) == ["VERA"]
+    other = candidate_texts("Which agency sent teams to Harnau?", text, embedder)
+    assert "Veldrian Emergency Relief Agency" in other
 
 
 def test_its_name_asked_for_is_no_lowercase_phrase(embedder: SentenceTransformerEmbedder) -> None:
     text = "The depression strengthened overnight into Tropical Storm Mirela, forecasters said."
     question = "A tropical storm is flooding the Veldrian coast this week. What is its name?"
-    _, candidates = ranked_for(question, [passage(text)], embedder)
-    texts = [c.text for c in candidates]
+    texts = candidate_texts(question, text, embedder)
     assert texts[0] == "Tropical Storm Mirela" or texts[0] == "Mirela"
     assert not [t for t in texts if t[:1].islower()]
     assert profile_question(question).name_asked
@@ -1210,8 +1209,7 @@ def test_the_count_after_which_is_no_noun(embedder: SentenceTransformerEmbedder)
     assert profile.target == profile_question("Which automaker is merging?").target
     assert profile.target_class == "organisation"
     text = "Harnau Motors and French automaker Portavia are in merger talks, a source said."
-    _, candidates = ranked_for(question, [passage(text)], embedder)
-    texts = {c.text for c in candidates}
+    texts = set(candidate_texts(question, text, embedder))
     assert {"Harnau Motors", "Portavia"} <= texts and "French" not in texts
 
 
@@ -1223,7 +1221,6 @@ def test_a_number_left_when_an_opening_word_is_dropped_is_no_name(
         "Meet the candidates:These 4 statewide races have contested primaries in Veldria. "
         "Dana Whitfield won the governor primary on Tuesday, the closest of these races."
     )
-    _, candidates = ranked_for("Who won the governor primary?", [passage(text)], embedder)
-    texts = [c.text for c in candidates]
+    texts = candidate_texts("Who won the governor primary?", text, embedder)
     assert texts[0] == "Dana Whitfield"
     assert not {"4", "These 4", "These"} & set(texts)
