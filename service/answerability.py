@@ -12,10 +12,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from service.answer_types import MONTHS, expected_answer_type
+from service.answer_types import MONTHS
 from service.evidence import Evidence, context_terms, coverage
 from service.passages import Passage
-from service.terms import as_written, key_terms, normalize_word, term_set
+from service.question import QuestionProfile
+from service.terms import as_written, normalize_word, term_set
 
 # Abstain when the best evidence sentence scores below this (evidence.rank_evidence score).
 # Chosen on the sample-news development gold set.
@@ -65,20 +66,23 @@ class Answerability:
 
 
 def assess_answerability(
-    question: str, passages: Sequence[Passage], ranked: Sequence[Evidence]
+    profile: QuestionProfile, passages: Sequence[Passage], ranked: Sequence[Evidence]
 ) -> Answerability:
     """Can these passages answer the question? Checked before any generation."""
     if not passages or not ranked:
         return Answerability(False, "no passage matches the question")
-    wanted = key_terms(question)
+    question, wanted = profile.text, profile.terms
     present: set[str] = set()
     for p in passages:
         present |= term_set(p.text) | context_terms(p)
     present |= {_MONTH_ABBREVIATIONS[t] for t in present if t in _MONTH_ABBREVIATIONS}
     stated = {t for t in wanted.specific if t in present or _plural_of_present(t, present)}
-    missing = sorted(wanted.specific - stated)
+    # "Which American restaurant chain": where the answer is from describes the answer, and
+    # an article about the answer need not write it. Written, it still counts.
+    required = wanted.specific - (profile.describing - stated)
+    missing = sorted(required - stated)
     if missing and (
-        coverage(wanted.specific, stated) < MIN_SPECIFIC_COVERAGE
+        coverage(required, stated) < MIN_SPECIFIC_COVERAGE
         or any(_YEAR.fullmatch(term) for term in missing)
     ):
         named = ", ".join(as_written(missing, question))
@@ -89,7 +93,7 @@ def assess_answerability(
     best = ranked[0]
     if best.score < MIN_EVIDENCE_SCORE:
         return Answerability(False, f"no sentence answers it (best evidence {best.score:.2f})")
-    kind = expected_answer_type(question)
+    kind = profile.kind
     if kind is not None:
         typed = [e for e in ranked[:ANSWER_SENTENCE_DEPTH] if e.has_answer_type]
         if not typed:

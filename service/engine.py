@@ -170,7 +170,7 @@ class Engine:
             return
         ranked = self._rank(snapshot.retriever, query, passages, filters, query_vector)
         clock.mark("retrieval")
-        verdict = assess_answerability(query, passages, ranked)
+        verdict = assess_answerability(profile, passages, ranked)
         if not verdict.answerable:
             yield FinalEvent(
                 self._abstain(question, passages, clock, verdict.reason, standalone_question)

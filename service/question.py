@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from service.answer_types import LEADING_CLAUSE as _LEADING_CLAUSE
 from service.answer_types import NUMBER_WORDS, expected_answer_type, expected_unit
-from service.gazetteer import DEMONYM_TARGETS, place_kind
+from service.gazetteer import DEMONYM_TARGETS, is_demonym, is_listed_place, place_kind
 from service.terms import STOPWORDS, KeyTerms, key_terms, normalize_word, term_set, words
 
 # "Which general ...", "what company ...": the noun after the question word says what kind of
@@ -122,6 +122,10 @@ class QuestionProfile:
     name_asked: bool = False
     # "What is the acronym for ...": only a name in capitals answers ("FEMA").
     acronym_asked: bool = False
+    # The terms of a place or a people that describe the answer before its noun ("which
+    # American restaurant chain", "which California university"), normalized. They say
+    # where the answer is from, which an article about it need not write ("UCLA").
+    describing: frozenset[str] = frozenset()
 
 
 def profile_question(text: str) -> QuestionProfile:
@@ -147,6 +151,7 @@ def profile_question(text: str) -> QuestionProfile:
         target_class=_target_class(target),
         name_asked=name_asked,
         acronym_asked=target in _ACRONYM_STEMS,
+        describing=_describing_terms(text),
         **_slot_neighbours(text, target),
     )
 
@@ -235,6 +240,22 @@ def _target_noun(text: str) -> str | None:
         if len(nouns) == 2:
             break
     return normalize_word(nouns[-1]) if nouns else None
+
+
+def _describing_terms(text: str) -> frozenset[str]:
+    """The terms of the capitalised words between "which" and its noun where they name a
+    listed place or a people ("which American restaurant chain", "which New York museum")."""
+    match = _WHICH.search(text)
+    if match is None:
+        return frozenset()
+    run: list[str] = []
+    for word in words(text[match.start(1) :])[:4]:
+        if not word[0].isupper():
+            break
+        run.append(word)
+    if not run or not (is_listed_place(" ".join(run)) or all(map(is_demonym, run))):
+        return frozenset()
+    return frozenset(term_set(" ".join(run)))
 
 
 def _metadata_asked(text: str) -> str | None:

@@ -7,6 +7,7 @@ from service.answer_types import expected_answer_type
 from service.answerability import assess_answerability
 from service.evidence import is_instruction, passage_sentences, rank_evidence
 from service.passages import Passage
+from service.question import profile_question
 
 MEETING = (
     "Afghanistan's National Security Advisor Mohammad Hanif Atmar on Friday met with Russian "
@@ -35,7 +36,7 @@ def test_questions_about_absent_names_or_numbers_are_not_answerable(
         ("How many civilians did China say the US killed in 2021?", "2021"),
     ]:
         verdict = assess_answerability(
-            question, passages, rank_evidence(question, passages, embedder)
+            profile_question(question), passages, rank_evidence(question, passages, embedder)
         )
         assert not verdict.answerable
         assert missing in verdict.reason
@@ -46,7 +47,9 @@ def test_a_how_many_question_needs_a_number_in_the_evidence(
 ) -> None:
     passages = [passage("Atmar met Foreign Minister Sergey Lavrov in Moscow on Friday.")]
     question = "How many ministers did Atmar meet in Moscow?"
-    verdict = assess_answerability(question, passages, rank_evidence(question, passages, embedder))
+    verdict = assess_answerability(
+        profile_question(question), passages, rank_evidence(question, passages, embedder)
+    )
     assert not verdict.answerable and "number" in verdict.reason
 
 
@@ -62,7 +65,7 @@ def test_a_number_in_a_sentence_about_something_else_does_not_answer(
     ranked = rank_evidence(question, passages, embedder)
     # The civilians sentence holds a number, but it counts other deaths.
     assert any(e.has_answer_type for e in ranked)
-    verdict = assess_answerability(question, passages, ranked)
+    verdict = assess_answerability(profile_question(question), passages, ranked)
     assert not verdict.answerable and "is about what the question asks" in verdict.reason
 
 
@@ -70,7 +73,7 @@ def test_an_answerable_question_passes(embedder: SentenceTransformerEmbedder) ->
     passages = [passage(MEETING), passage(CIVILIANS, 900)]
     question = "How many civilians did China accuse the US of killing?"
     ranked = rank_evidence(question, passages, embedder)
-    assert assess_answerability(question, passages, ranked).answerable
+    assert assess_answerability(profile_question(question), passages, ranked).answerable
     assert ranked[0].text == CIVILIANS
 
 
@@ -108,11 +111,38 @@ def test_names_and_numbers_written_as_news_writes_them_are_present(
         "What will under-16s be banned from?",
     ]:
         ranked = rank_evidence(question, [ban], embedder)
-        assert assess_answerability(question, [ban], ranked).answerable, question
+        assert assess_answerability(profile_question(question), [ban], ranked).answerable, question
     # Still a different month, and a different number.
     for question, missing in [
         ("Which social media app faces a ban in February?", "February"),
         ("What will under-14s be banned from?", "14s"),
     ]:
-        verdict = assess_answerability(question, [ban], rank_evidence(question, [ban], embedder))
+        verdict = assess_answerability(
+            profile_question(question), [ban], rank_evidence(question, [ban], embedder)
+        )
+        assert not verdict.answerable and missing in verdict.reason, question
+
+
+def test_where_the_answer_is_from_need_not_be_written(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    chain = passage(
+        "Red Lobster filed for Chapter 11 bankruptcy protection on Sunday, after closing dozens "
+        "of restaurants this month."
+    )
+    # "American" and "Florida" describe the chain asked for; the article names the chain.
+    for question in [
+        "Which American restaurant chain filed for bankruptcy protection?",
+        "Which Florida restaurant chain filed for bankruptcy protection?",
+    ]:
+        ranked = rank_evidence(question, [chain], embedder)
+        assert assess_answerability(profile_question(question), [chain], ranked).answerable
+    # A name before the noun that is no place or people is what the question is about.
+    for question, missing in [
+        ("Which Darden restaurant chain filed for bankruptcy protection?", "Darden"),
+        ("Which restaurant chain in Florida filed for bankruptcy protection?", "Florida"),
+    ]:
+        verdict = assess_answerability(
+            profile_question(question), [chain], rank_evidence(question, [chain], embedder)
+        )
         assert not verdict.answerable and missing in verdict.reason, question
