@@ -7,6 +7,7 @@ instead of each re-deriving the question's terms and type from its text.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from service.answer_types import LEADING_CLAUSE as _LEADING_CLAUSE
@@ -21,6 +22,8 @@ _NOT_A_TARGET = frozenset(
     """is was are were did does do has have had will would can could should may might must
     of kind type sort the a an""".split()  # noqa: SIM905 - a word list reads best as text
 )
+# The verbs of those words: a word in -ing after one is a verb too ("what was compounding").
+_AUXILIARIES = _NOT_A_TARGET - {"of", "kind", "type", "sort", "the", "a", "an"}
 # "the world's happiest country", "the highest hurricane category": the noun follows.
 _SUPERLATIVE = re.compile(
     r"\w+iest|best|worst|most|least|largest|biggest|highest|lowest|smallest|longest|oldest"
@@ -218,7 +221,9 @@ def _target_noun(text: str) -> str | None:
     # "which US government department is ...": capitalised modifiers are skipped, and the
     # noun is the last of at most two lowercase words ("weather event", "tech giant").
     nouns: list[str] = []
-    for i, word in enumerate(words(text[match.start(1) :])[:5]):
+    following = words(text[match.start(1) :])[:6]
+    modified = False
+    for i, word in enumerate(following[:5]):
         lowered = word.lower()
         # "which two automakers": the count asked for is no noun.
         counts = lowered in NUMBER_WORDS or lowered.isdigit()
@@ -226,6 +231,9 @@ def _target_noun(text: str) -> str | None:
             continue
         # A participle or an adverb ("which state recently banned") starts the rest.
         ends_noun = lowered in _NOT_A_TARGET or lowered in STOPWORDS or lowered in _IRREGULAR_PAST
+        if not nouns and not ends_noun and _modifies_next(following, i):
+            modified = True
+            continue  # "which streaming service", "which racing driver": the noun follows
         if ends_noun or re.search(r"(ing|ed|ly)$", lowered):
             break
         owner = re.sub(r"['’]s$", "", lowered)
@@ -237,9 +245,22 @@ def _target_noun(text: str) -> str | None:
         if _SUPERLATIVE.fullmatch(lowered):
             continue  # "the highest hurricane category": a category is asked for
         nouns.append(lowered)
-        if len(nouns) == 2:
+        if len(nouns) == 2 or modified:
             break
     return normalize_word(nouns[-1]) if nouns else None
+
+
+def _modifies_next(following: Sequence[str], i: int) -> bool:
+    """Whether the word in -ing at `following[i]`, right after "which", describes the noun
+    after it ("which streaming service"). Not after a verb ("what was compounding seen as"),
+    and not a word in -ed, most often the verb itself ("what helped spread")."""
+    if not following[i].lower().endswith("ing") or i + 1 >= len(following):
+        return False
+    if any(word.lower() in _AUXILIARIES for word in following[:i]):
+        return False
+    noun = following[i + 1]
+    plain = noun.islower() and noun not in STOPWORDS and noun not in _NOT_A_TARGET
+    return plain and noun not in _IRREGULAR_PAST and not re.search(r"(ing|ed|ly)$", noun)
 
 
 def _describing_terms(text: str) -> frozenset[str]:
