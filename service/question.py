@@ -22,6 +22,13 @@ _NOT_A_TARGET = frozenset(
     """is was are were did does do has have had will would can could should may might must
     of kind type sort the a an""".split()  # noqa: SIM905 - a word list reads best as text
 )
+# Adjectives news questions put before the noun asked for ("which classic video game"): no
+# noun, and they would take one of the two places a compound noun has ("prime minister").
+_ADJECTIVES = frozenset(
+    """new former previous classic major unique large small big famous prestigious massive
+    invasive iconic traditional popular legendary historic historical rare primary main
+    specific key top leading local young old annual""".split()  # noqa: SIM905
+)
 # The verbs of those words: a word in -ing after one is a verb too ("what was compounding").
 _AUXILIARIES = _NOT_A_TARGET - {"of", "kind", "type", "sort", "the", "a", "an"}
 # "the world's happiest country", "the highest hurricane category": the noun follows.
@@ -242,8 +249,8 @@ def _target_noun(text: str) -> str | None:
                 return normalize_word(owner)  # "which state's top court": the state is asked
             nouns = []  # "what is the world's happiest country": the world is no answer
             continue
-        if _SUPERLATIVE.fullmatch(lowered):
-            continue  # "the highest hurricane category": a category is asked for
+        if _SUPERLATIVE.fullmatch(lowered) or (lowered in _ADJECTIVES and not nouns):
+            continue  # "the highest hurricane category", "which former prime minister"
         nouns.append(lowered)
         if len(nouns) == 2 or modified:
             break

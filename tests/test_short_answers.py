@@ -823,6 +823,10 @@ def test_the_gazetteer_tells_countries_from_states_and_rules_neither_out_for_oth
         ("What governing body appoints the commissioners?", "bodi"),
         ("What was compounding seen as in the marine industry?", None),
         ("What helped spread Protestantism in France?", None),
+        # An adjective before a compound noun takes none of its two places.
+        ("Which classic video game was finally beaten?", "game"),
+        ("Which former prime minister was removed?", "minist"),
+        ("What unique holiday tradition is celebrated in Claymont?", "tradit"),
     ],
 )
 def test_the_noun_after_which_stops_at_a_verb_or_adverb(question: str, target: str | None) -> None:
