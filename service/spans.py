@@ -59,6 +59,16 @@ TITLES = frozenset(
     commander captain capt lieutenant lt sergeant sgt colonel col chairman chairwoman chair
     founder leader mp lawmaker attorney detective sheriff chancellor ambassador""".split()  # noqa: SIM905
 )
+# "Florida Gov. Ron DeSantis": an abbreviated title ends the name before it with its period,
+# and names neither the place nor the person ("Florida Gov" is no answer; "Florida" may be).
+_ABBREVIATED_TITLES = frozenset(
+    "gov sen rep gen lt col sgt capt cmdr adm dr prof supt atty".split()  # noqa: SIM905
+)
+# Words that open a sentence with a capital and are no name: "Though Gregg has worked ...",
+# "Former Maryland Gov. Larry Hogan".
+_OPENERS = frozenset(
+    "though although however meanwhile despite unlike instead yet still former".split()  # noqa: SIM905
+)
 _YEAR = re.compile(r"(1[89]|20)\d{2}")
 _DAY = re.compile(r"\d{1,2}(st|nd|rd|th)?")
 # "WASHINGTON (AP) -", "VT-HARNAU:", "PHILADELPHIA \u2212" (a minus sign): a dateline starts a
@@ -249,6 +259,8 @@ def _is_capitalised(token: Token, i: int) -> bool:
     # "It's" after a quotation mark or a dateline (not "US's", a name).
     stem = _CONTRACTION_END.sub("", word)
     contracted = stem != word and not (len(stem) > 1 and stem.isupper())
+    if i == 0 and word.lower() in _OPENERS:
+        return False
     return not ((i == 0 or contracted) and is_function_word(word))
 
 
@@ -281,6 +293,8 @@ def _names(tokens: Sequence[Token]) -> list[tuple[str, int, int]]:
             else:
                 break
         j = _without_trailing_demonym(tokens, i, j)
+        if j - i > 1 and _abbreviated_title(tokens, j - 1):
+            j -= 1
         lo = i + 1 if tokens[i].text.lower() == "the" and j > i + 1 else i
         out.append(("name", lo, j))
         # "Category 5", "Apollo 11", "Boeing 737": a name numbered, as well as the name.
@@ -311,6 +325,12 @@ def _names(tokens: Sequence[Token]) -> list[tuple[str, int, int]]:
                     out.append(("name", start, end))
         i = j
     return out
+
+
+def _abbreviated_title(tokens: Sequence[Token], k: int) -> bool:
+    """Whether token `k` is a title written short, its period parting it from what follows."""
+    after = k + 1 < len(tokens) and not tokens[k + 1].joined
+    return after and tokens[k].text.lower() in _ABBREVIATED_TITLES
 
 
 def _between(cuts: Sequence[int], lo: int, hi: int) -> list[tuple[int, int]]:

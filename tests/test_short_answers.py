@@ -1234,3 +1234,16 @@ def test_a_number_left_when_an_opening_word_is_dropped_is_no_name(
     texts = candidate_texts("Who won the governor primary?", text, embedder)
     assert texts[0] == "Dana Whitfield"
     assert not {"4", "These 4", "These"} & set(texts)
+
+
+def test_an_abbreviated_title_is_no_part_of_the_name_before_it(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    # "Gov." titles the person after it: the state before it is a name, "Veldria Gov" none.
+    text = (
+        "Former Veldria Gov. Dana Whitfield said the floods hit hardest in Veldria this week. "
+        "Though Calmora was spared, the storm cut roads there."
+    )
+    texts = candidate_texts("Which state did the floods hit hardest this week?", text, embedder)
+    assert texts[0] == "Veldria"
+    assert not {"Former Veldria Gov", "Veldria Gov", "Though Calmora"} & set(texts)
