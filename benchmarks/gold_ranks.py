@@ -77,7 +77,9 @@ def place_of_gold(engine: Engine, record: GoldQuestion, top_k: int | None) -> Go
     """Where one answerable question's gold answer is, read as `ask` reads the question."""
     reading = engine.read(record.question, top_k=top_k, filters=SearchFilters(as_of=record.date))
     store = engine.snapshots.current().store  # the store version the engine just read
-    candidates = rank_candidates(reading.profile, reading.ranked, reading.passages)
+    candidates = rank_candidates(
+        reading.profile, reading.ranked, reading.passages, week=reading.week
+    )
     articles = dict.fromkeys(p.document_id for p in reading.passages)
     return GoldPlace(
         passage=first_holding([p.text for p in reading.passages], record.answers),

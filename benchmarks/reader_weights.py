@@ -45,7 +45,9 @@ def collect(gold: Path, index_dir: Path) -> list[dict[str, Any]]:
         if not record.answerable:
             continue
         reading = engine.read(record.question, filters=SearchFilters(as_of=record.date))
-        read = rank_candidates(reading.profile, reading.ranked, reading.passages)[:READ_DEPTH]
+        read = rank_candidates(
+            reading.profile, reading.ranked, reading.passages, week=reading.week
+        )[:READ_DEPTH]
         if not read:
             out.append({"scores": [], "gold": [], "lp": []})
             continue

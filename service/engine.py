@@ -84,6 +84,8 @@ class Reading:
     profile: QuestionProfile
     passages: list[Passage]
     ranked: list[Evidence]
+    # The first and last ISO day of the week asked (retrieval.recent_range), or None.
+    week: tuple[str, str] | None = None
 
 
 class Engine:
@@ -124,7 +126,8 @@ class Engine:
         snapshot = self.snapshots.current()
         passages = self._retrieve(snapshot.retriever, query, top_k, filters, vector)
         ranked = self._rank(snapshot.retriever, query, passages, filters, vector)
-        return Reading(profile_question(query), passages, ranked)
+        week = snapshot.retriever.week_asked(filters)
+        return Reading(profile_question(query), passages, ranked, week)
 
     def ask(
         self,
@@ -176,7 +179,9 @@ class Engine:
                 self._abstain(question, passages, clock, verdict.reason, standalone_question)
             )
             return
-        candidates = rank_candidates(profile, ranked, passages)
+        # The week asked about (today's without a date): its articles' headlines count too.
+        week = snapshot.retriever.week_asked(filters)
+        candidates = rank_candidates(profile, ranked, passages, week=week)
         if not candidates:
             reason = (
                 f"no sentence about the question gives the {profile.kind or 'answer'} it asks for"
@@ -184,7 +189,6 @@ class Engine:
             yield FinalEvent(self._abstain(question, passages, clock, reason, standalone_question))
             return
         if filters is not None and filters.as_of is not None:
-            week = snapshot.retriever.week_asked(filters)
             best = candidates[0]
             recency = assess_recency(
                 passages, week, best.documents, best.score, required=self.limits.week_required

@@ -19,6 +19,7 @@ from dataclasses import replace
 from service.answer_types import MONTHS, in_unit
 from service.evidence import Evidence, coverage
 from service.gazetteer import is_demonym, is_listed_place, place_fit
+from service.headlines import with_headline_bonus
 from service.passages import Passage
 from service.polarity import contradicts
 from service.question import DATE_NAMED_TARGETS, QuestionProfile
@@ -115,8 +116,11 @@ def rank_candidates(
     ranked: Sequence[Evidence],
     passages: Sequence[Passage],
     weights: Mapping[str, float] = WEIGHTS,
+    *,
+    week: tuple[str, str] | None = None,
 ) -> list[SpanCandidate]:
-    """Candidate short answers, best first; one per distinct text (its best occurrence)."""
+    """Candidate short answers, best first; one per distinct text (its best occurrence).
+    `week`: the first and last ISO day of the week asked, whose headlines count (headlines.py)."""
     about = sentences_about(profile, passages)
     leading = leading_sentences(ranked)
     best: dict[str, SpanCandidate] = {}
@@ -125,8 +129,9 @@ def rank_candidates(
         key = candidate.text.lower()
         if scored is not None and (key not in best or scored.score > best[key].score):
             best[key] = scored
-    counted = (with_counted_noun(c, profile) for c in best.values())
-    best_first = sorted(counted, key=lambda c: c.score, reverse=True)
+    counted = [with_counted_noun(c, profile) for c in best.values()]
+    headlined = with_headline_bonus(counted, passages, week)
+    best_first = sorted(headlined, key=lambda c: c.score, reverse=True)
     return with_full_name_first(best_first, full_name_margin(profile))
 
 
