@@ -1223,27 +1223,31 @@ def test_the_count_after_which_is_no_noun(embedder: SentenceTransformerEmbedder)
     assert {"Harnau Motors", "Portavia"} <= texts and "French" not in texts
 
 
-def test_a_number_left_when_an_opening_word_is_dropped_is_no_name(
-    embedder: SentenceTransformerEmbedder,
+@pytest.mark.parametrize(
+    ("question", "text", "first", "absent"),
+    [
+        # "These" opens the clause after the colon; what is left of "These 4" is a count.
+        (
+            "Who won the governor primary?",
+            "Meet the candidates:These 4 statewide races have contested primaries in Veldria. "
+            "Dana Whitfield won the governor primary on Tuesday, the closest of these races.",
+            "Dana Whitfield",
+            {"4", "These 4", "These"},
+        ),
+        # "Gov." titles the person after it: the state before it is a name, "Veldria Gov" none;
+        # "Though" and "Former" open their sentences.
+        (
+            "Which state did the floods hit hardest this week?",
+            "Former Veldria Gov. Dana Whitfield said the floods hit hardest in Veldria this week. "
+            "Though Calmora was spared, the storm cut roads there.",
+            "Veldria",
+            {"Former Veldria Gov", "Veldria Gov", "Though Calmora"},
+        ),
+    ],
+)
+def test_words_that_open_a_clause_or_title_a_person_are_no_part_of_a_name(
+    question: str, text: str, first: str, absent: set[str], embedder: SentenceTransformerEmbedder
 ) -> None:
-    # "These" opens the clause after the colon; what is left of "These 4" is a count.
-    text = (
-        "Meet the candidates:These 4 statewide races have contested primaries in Veldria. "
-        "Dana Whitfield won the governor primary on Tuesday, the closest of these races."
-    )
-    texts = candidate_texts("Who won the governor primary?", text, embedder)
-    assert texts[0] == "Dana Whitfield"
-    assert not {"4", "These 4", "These"} & set(texts)
-
-
-def test_an_abbreviated_title_is_no_part_of_the_name_before_it(
-    embedder: SentenceTransformerEmbedder,
-) -> None:
-    # "Gov." titles the person after it: the state before it is a name, "Veldria Gov" none.
-    text = (
-        "Former Veldria Gov. Dana Whitfield said the floods hit hardest in Veldria this week. "
-        "Though Calmora was spared, the storm cut roads there."
-    )
-    texts = candidate_texts("Which state did the floods hit hardest this week?", text, embedder)
-    assert texts[0] == "Veldria"
-    assert not {"Former Veldria Gov", "Veldria Gov", "Though Calmora"} & set(texts)
+    texts = candidate_texts(question, text, embedder)
+    assert texts[0] == first
+    assert not absent & set(texts)
