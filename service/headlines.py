@@ -26,15 +26,21 @@ from service.passages import Passage
 from service.spans import SpanCandidate
 
 HEADLINE_WEIGHT = 0.2
+# "Netflix's collapse is a warning sign for stocks | CNN Business": the site, after a bar.
+_SITE_SUFFIX = re.compile(r"\s+\|\s+[^|]*$")
 
 
 def week_headlines(passages: Sequence[Passage], week: tuple[str, str] | None) -> list[str]:
-    """The distinct titles of the passages' articles published in `week` (first, last ISO day)."""
+    """The distinct headlines of the passages' articles published in `week` (first, last ISO
+    day): their titles without a site's name after a bar ("... | CNN Business"), which names
+    the outlet, not the news."""
     if week is None:
         return []
     first, last = week
     titles = [
-        p.title for p in passages if p.title and p.published and first <= p.published[:10] <= last
+        _SITE_SUFFIX.sub("", p.title)
+        for p in passages
+        if p.title and p.published and first <= p.published[:10] <= last
     ]
     return list(dict.fromkeys(titles))
 

@@ -63,6 +63,13 @@ def test_only_headlines_of_the_week_asked_count() -> None:
     assert week_headlines(passages, None) == []
 
 
+def test_a_sites_name_after_a_bar_is_no_part_of_the_headline() -> None:
+    site = evidence("CNN reported it.", 1.0, 1, "Disney+ raises prices | CNN Business", WEEK[1])
+    assert week_headlines([site.passage], WEEK) == ["Disney+ raises prices"]
+    scored = with_headline_bonus([candidate("CNN"), candidate("Disney+")], [site.passage], WEEK)
+    assert [c.score for c in scored] == [1.0, 1.2]
+
+
 def candidate(text: str) -> SpanCandidate:
     sentence = evidence(f"{text} was named.", 1.0, 1, "Title", "2024-08-06")
     return SpanCandidate(text, sentence, 0, len(text), "name", 1.0, 1)
