@@ -205,6 +205,19 @@ def test_read_is_what_ask_reads_for_a_question(extractive_engine: Engine) -> Non
         extractive_engine.read("  ")
 
 
+def test_read_gives_the_week_asked_and_ask_ranks_candidates_as_read(
+    extractive_engine: Engine,
+) -> None:
+    question = "What happened to the North Quay terminal concession?"
+    filters = SearchFilters(as_of="2024-02-18")
+    reading = extractive_engine.read(question, filters=filters)
+    assert reading.week == ("2024-02-11", "2024-02-18")
+    assert extractive_engine.read(question).week is not None  # today's week, without a day
+    ranked = rank_candidates(reading.profile, reading.ranked, reading.passages, week=reading.week)
+    answer = extractive_engine.ask(question, filters=filters)
+    assert answer.short_answer is not None and answer.short_answer.text == ranked[0].text
+
+
 def test_names_are_found_by_lexical_search_even_when_embeddings_blur_them(
     extractive_engine: Engine,
 ) -> None:
