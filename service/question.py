@@ -251,10 +251,26 @@ def _target_noun(text: str) -> str | None:
             continue
         if _SUPERLATIVE.fullmatch(lowered) or (lowered in _ADJECTIVES and not nouns):
             continue  # "the highest hurricane category", "which former prime minister"
+        if nouns and _verb_after_noun(nouns[-1], lowered, following[i + 1 : i + 2]):
+            break  # "which Halloween candy dates back": the noun's verb, not a second noun
         nouns.append(lowered)
         if len(nouns) == 2 or modified:
             break
     return normalize_word(nouns[-1]) if nouns else None
+
+
+# Words that follow a verb, not a noun: "dates back", "wins the" (not "in", "to": "changes in
+# load", "responses to a problem" are nouns).
+_AFTER_VERB = frozenset("the a an his her its their back up out off".split())  # noqa: SIM905
+
+
+def _verb_after_noun(noun: str, word: str, after: Sequence[str]) -> bool:
+    """Whether `word` after the singular `noun` is its verb ("candy dates back", "model plays
+    Elton John"): it ends in -s where the noun does not, and a capital or a word that follows
+    verbs comes next."""
+    if not word.endswith("s") or word.endswith("ss") or noun.endswith("s") or not after:
+        return False
+    return after[0][:1].isupper() or after[0].lower() in _AFTER_VERB
 
 
 def _modifies_next(following: Sequence[str], i: int) -> bool:

@@ -827,6 +827,10 @@ def test_the_gazetteer_tells_countries_from_states_and_rules_neither_out_for_oth
         ("Which classic video game was finally beaten?", "game"),
         ("Which former prime minister was removed?", "minist"),
         ("What unique holiday tradition is celebrated in Claymont?", "tradit"),
+        # A word in -s after a singular noun, before "the", "back" or a name, is its verb.
+        ("Which Halloween candy dates back to the 1880s?", "candi"),
+        ("Which model plays Elton John in a new video?", "model"),
+        ("What were the national elections in 1991 canceled by?", "elect"),
     ],
 )
 def test_the_noun_after_which_stops_at_a_verb_or_adverb(question: str, target: str | None) -> None:
