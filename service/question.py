@@ -31,6 +31,9 @@ _ADJECTIVES = frozenset(
 )
 # The verbs of those words: a word in -ing after one is a verb too ("what was compounding").
 _AUXILIARIES = _NOT_A_TARGET - {"of", "kind", "type", "sort", "the", "a", "an"}
+# Words that follow a verb, not a noun: "dates back", "wins the" (not "in", "to": "changes in
+# load", "responses to a problem" are nouns).
+_AFTER_VERB = frozenset("the a an his her its their back up out off".split())  # noqa: SIM905
 # "the world's happiest country", "the highest hurricane category": the noun follows.
 _SUPERLATIVE = re.compile(
     r"\w+iest|best|worst|most|least|largest|biggest|highest|lowest|smallest|longest|oldest"
@@ -226,7 +229,8 @@ def _target_noun(text: str) -> str | None:
     if match is None:
         return None
     # "which US government department is ...": capitalised modifiers are skipped, and the
-    # noun is the last of at most two lowercase words ("weather event", "tech giant").
+    # noun is the last of at most two lowercase words ("weather event", "tech giant"), past
+    # adjectives and a word in -ing before them, up to the noun's verb.
     nouns: list[str] = []
     following = words(text[match.start(1) :])[:6]
     modified = False
@@ -257,11 +261,6 @@ def _target_noun(text: str) -> str | None:
         if len(nouns) == 2 or modified:
             break
     return normalize_word(nouns[-1]) if nouns else None
-
-
-# Words that follow a verb, not a noun: "dates back", "wins the" (not "in", "to": "changes in
-# load", "responses to a problem" are nouns).
-_AFTER_VERB = frozenset("the a an his her its their back up out off".split())  # noqa: SIM905
 
 
 def _verb_after_noun(noun: str, word: str, after: Sequence[str]) -> bool:
