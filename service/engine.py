@@ -125,8 +125,8 @@ class Engine:
         vector = self.embedder.embed([query])[0]
         snapshot = self.snapshots.current()
         passages = self._retrieve(snapshot.retriever, query, top_k, filters, vector)
-        ranked = self._rank(snapshot.retriever, query, passages, filters, vector)
         week = snapshot.retriever.week_asked(filters)
+        ranked = self._rank(query, passages, week, vector)
         return Reading(profile_question(query), passages, ranked, week)
 
     def ask(
@@ -171,7 +171,10 @@ class Engine:
                 answer = _with_standalone(answer, standalone_question)
             yield FinalEvent(answer)
             return
-        ranked = self._rank(snapshot.retriever, query, passages, filters, query_vector)
+        # The week asked about (today's without a date): its articles' sentences count for
+        # more as evidence, and their headlines for the candidates they name.
+        week = snapshot.retriever.week_asked(filters)
+        ranked = self._rank(query, passages, week, query_vector)
         clock.mark("retrieval")
         verdict = assess_answerability(profile, passages, ranked)
         if not verdict.answerable:
@@ -179,8 +182,6 @@ class Engine:
                 self._abstain(question, passages, clock, verdict.reason, standalone_question)
             )
             return
-        # The week asked about (today's without a date): its articles' headlines count too.
-        week = snapshot.retriever.week_asked(filters)
         candidates = rank_candidates(profile, ranked, passages, week=week)
         if not candidates:
             reason = (
@@ -261,16 +262,13 @@ class Engine:
 
     def _rank(
         self,
-        retriever: Retriever,
         query: str,
         passages: list[Passage],
-        filters: SearchFilters | None,
+        week: tuple[str, str] | None,
         query_vector: np.ndarray,
     ) -> list[Evidence]:
-        # The week asked about: its articles' sentences count for more.
-        recent = retriever.week_asked(filters)
         return rank_evidence(
-            query, passages, self.embedder, question_vector=query_vector, recent=recent
+            query, passages, self.embedder, question_vector=query_vector, recent=week
         )
 
     def condense(self, history: Sequence[ChatMessage], question: str) -> str:
