@@ -224,15 +224,18 @@ def _question_word(text: str) -> str | None:
     return match.group(1).lower() if match else None
 
 
-def _target_noun(text: str) -> str | None:
+def _after_which(text: str) -> list[str]:
+    """The first six words after "which" or "what" (empty where the question has neither)."""
     match = _WHICH.search(text)
-    if match is None:
-        return None
+    return words(text[match.start(1) :])[:6] if match else []
+
+
+def _target_noun(text: str) -> str | None:
     # "which US government department is ...": capitalised modifiers are skipped, and the
     # noun is the last of at most two lowercase words ("weather event", "tech giant"), past
     # adjectives and a word in -ing before them, up to the noun's verb.
     nouns: list[str] = []
-    following = words(text[match.start(1) :])[:6]
+    following = _after_which(text)
     modified = False
     for i, word in enumerate(following[:5]):
         lowered = word.lower()
@@ -288,11 +291,8 @@ def _modifies_next(following: Sequence[str], i: int) -> bool:
 def _describing_terms(text: str) -> frozenset[str]:
     """The terms of the capitalised words between "which" and its noun where they name a
     listed place or a people ("which American restaurant chain", "which New York museum")."""
-    match = _WHICH.search(text)
-    if match is None:
-        return frozenset()
     run: list[str] = []
-    for word in words(text[match.start(1) :])[:4]:
+    for word in _after_which(text)[:4]:
         if not word[0].isupper():
             break
         run.append(word)
