@@ -72,7 +72,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         dest="week_required",
         action="store_const",
         const=True,
-        help="abstain where nothing found is from the week asked (FOOTNOTE_WEEK_REQUIRED)",
+        help=(
+            "abstain where no headline of the week asked names the answer, no second article "
+            "states it and it is not strongly supported (FOOTNOTE_WEEK_REQUIRED)"
+        ),
     )
     parser.add_argument("--report", type=Path, help="report folder (default reports/GOLD-LABEL)")
     parser.add_argument("--json", action="store_true", help="print every figure as JSON")

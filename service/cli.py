@@ -315,8 +315,8 @@ def _register_ask(sub: Any) -> None:
         action="store_const",
         const=True,
         help=_setting(
-            "with --as-of: abstain where nothing found is from that week and no second article "
-            "states the answer",
+            "with --as-of: abstain where no headline of that week names the answer, no second "
+            "article states it and it is not strongly supported",
             "week_required",
         ),
     )

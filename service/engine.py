@@ -65,9 +65,10 @@ class EngineLimits:
     # Candidate spans listed in the prompt for the model to choose among, and at most as many
     # evidence sentences (theirs first): reading the prompt is most of a small model's time.
     shown_candidates: int = 5
-    # Abstain on a question asked on a given day (as_of) where nothing retrieved is from its
-    # week and no second article states the answer, even a well supported one
-    # (answerability.assess_recency; by default only a weakly supported one).
+    # On a question asked on a given day (as_of), answer what no second article states only
+    # where a headline of its week names it or it is strongly supported
+    # (answerability.assess_recency; by default only a weakly supported answer from other
+    # weeks' articles is refused).
     week_required: bool = False
     # How far below the best candidate the model's chosen span may score and still answer.
     model_choice_margin: float = MODEL_CHOICE_MARGIN
@@ -192,7 +193,12 @@ class Engine:
         if filters is not None and filters.as_of is not None:
             best = candidates[0]
             recency = assess_recency(
-                passages, week, best.documents, best.score, required=self.limits.week_required
+                passages,
+                week,
+                best.text,
+                best.documents,
+                best.score,
+                required=self.limits.week_required,
             )
             if not recency.answerable:
                 yield FinalEvent(

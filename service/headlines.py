@@ -55,7 +55,7 @@ def with_headline_bonus(
     headlines = week_headlines(passages, week)
     if not headlines or not weight:
         return list(candidates)
-    named = {c.text for c in candidates if any(_names(h, c.text) for h in headlines)}
+    named = {c.text for c in candidates if any(names(h, c.text) for h in headlines)}
     if not named:
         return list(candidates)
     return [
@@ -64,13 +64,13 @@ def with_headline_bonus(
             score=round(c.score + weight, 4),
             prominence=round(c.prominence + weight, 4),
         )
-        if c.text in named or any(_names(c.text, n) for n in named if n != c.text)
+        if c.text in named or any(names(c.text, n) for n in named if n != c.text)
         else c
         for c in candidates
     ]
 
 
-def _names(text: str, name: str) -> bool:
+def names(text: str, name: str) -> bool:
     """Whether `text` holds `name` whole, as written (a headline's "Giant Pandas" is no
     "giant pandas": title case capitalises common words)."""
     return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text) is not None

@@ -67,10 +67,11 @@ class Settings(BaseSettings):
     week_required: bool = Field(
         False,
         description=(
-            "For a question asked on a given day (as_of): abstain where no article found is "
-            "from the recent_days before it and no second article states the answer. Refuses "
-            "answers read from older articles about a neighbouring event, and some right ones. "
-            "Off, only a weakly supported answer is refused there."
+            "For a question asked on a given day (as_of): answer what no second article "
+            "states only where a headline of an article from the recent_days before it names "
+            "the answer or the answer is strongly supported. Refuses answers read from "
+            "articles about a neighbouring event, and a few right ones. Off, only a weakly "
+            "supported answer from older articles is refused."
         ),
     )
 

@@ -141,51 +141,69 @@ def test_evidence_from_the_week_asked_about_ranks_first(extractive_engine: Engin
     assert "2024-port-selvane-deal-cancelled.md" in {e.passage.source for e in then}
 
 
-def test_a_question_of_a_week_no_article_is_from_abstains_where_the_week_is_required(
+def test_where_the_week_is_required_an_answer_needs_its_weeks_headline_or_strong_support(
     sample_settings: Settings, extractive_engine: Engine
 ) -> None:
-    # The strike article is of 2023-10-05, the only one to state the pay rise.
+    # The strike article is of 2023-10-05, the only one to state the pay rise; its headline
+    # names the rise ("... with 7.5% pay deal") but not what will be reviewed in the spring.
     question = "What pay increase did Harnau's tram and bus drivers win?"
+    review = "What will be reviewed separately in the spring?"
     required = engine_for(
         sample_settings.model_copy(update={"week_required": True}),
         backend=extractive_engine.backend,
     )
     that_week, years_later = SearchFilters(as_of="2023-10-08"), SearchFilters(as_of="2027-10-08")
-    answered = required.ask(question, filters=that_week)
-    assert not answered.abstained and "7.5%" in answered.answer
-    refused = required.ask(question, filters=years_later)
-    assert refused.abstained and refused.related
-    assert refused.reason is not None and "2027-10-01 to 2027-10-08" in refused.reason
-    # By default the old article is refused only for a weakly supported answer. The pay rise
-    # is not one (a number asked for, found in its unit), so it is answered years later too;
-    # what will be reviewed in the spring is (a phrase in one sentence of one article).
+    # The pay rise is strongly supported (a number asked for, found in its unit): answered in
+    # its week and years later.
+    assert "7.5%" in required.ask(question, filters=that_week).answer
+    assert "7.5%" in required.ask(question, filters=years_later).answer
+    # What will be reviewed is a phrase in one sentence of one article: refused even in its
+    # own week, as no headline of that week names it.
+    unnamed = required.ask(review, filters=that_week)
+    assert unnamed.abstained and unnamed.related and unnamed.reason is not None
+    assert "no headline of the week asked (2023-10-01 to 2023-10-08)" in unnamed.reason
+    old = required.ask(review, filters=years_later)
+    assert old.abstained and old.reason is not None
+    assert "no article found is from the week asked (2027-10-01 to 2027-10-08)" in old.reason
+    # By default only a weakly supported answer from older articles is refused.
     assert "7.5%" in extractive_engine.ask(question, filters=years_later).answer
-    review = "What will be reviewed separately in the spring?"
     assert "Night-shift pay" in extractive_engine.ask(review, filters=that_week).answer
     weak = extractive_engine.ask(review, filters=years_later)
     assert weak.abstained and weak.reason is not None and "weakly supported" in weak.reason
     # Without a day asked on there is no week at all.
-    assert not required.ask(question).abstained
-    assert "Night-shift pay" in extractive_engine.ask(review).answer
+    assert "Night-shift pay" in required.ask(review).answer
 
 
-def test_other_weeks_articles_are_refused_for_a_weak_answer_or_where_the_week_is_required() -> None:
-    from service.answerability import WEAK_ANSWER_SCORE, assess_recency
+def test_other_weeks_articles_are_refused_for_a_weak_answer_and_a_required_week_must_back_it() -> (
+    None
+):
+    from service.answerability import STRONG_ANSWER_SCORE, WEAK_ANSWER_SCORE, assess_recency
     from tests.test_short_answers import passage
 
-    old = [passage("The deal was signed.", source="old.txt")]
+    old = [passage("Adela Korvin signed the deal.", source="old.txt")]
     week = ("2027-10-01", "2027-10-08")
-    strong, weak = WEAK_ANSWER_SCORE + 0.5, WEAK_ANSWER_SCORE - 0.1
-    assert not assess_recency(old, week, 1, strong, required=True).answerable
-    assert assess_recency(old, week, 2, strong, required=True).answerable
-    assert assess_recency(old, None, 0, weak, required=True).answerable  # turned off
-    fresh = [replace(old[0], published="2027-10-03")]
-    assert assess_recency(fresh, week, 1, weak, required=True).answerable
+    strong, middling = STRONG_ANSWER_SCORE + 0.1, (WEAK_ANSWER_SCORE + STRONG_ANSWER_SCORE) / 2
+    weak = WEAK_ANSWER_SCORE - 0.1
+    # Required: an answer one article states needs strong support or a headline of the week.
+    assert assess_recency(old, week, "Korvin", 1, strong, required=True).answerable
+    refused = assess_recency(old, week, "Korvin", 1, middling, required=True)
+    assert not refused.answerable
+    assert refused.reason.startswith("no article found is from the week asked")
+    assert assess_recency(old, week, "Korvin", 2, weak, required=True).answerable
+    assert assess_recency(old, None, "Korvin", 0, weak, required=True).answerable  # no day
+    fresh = [replace(old[0], published="2027-10-03", title="Korvin signs the port deal")]
+    assert assess_recency(fresh, week, "Korvin", 1, weak, required=True).answerable
+    unnamed = assess_recency(fresh, week, "Adela Korvin", 1, middling, required=True)
+    assert not unnamed.answerable
+    assert unnamed.reason.startswith("no headline of the week asked (2027-10-01 to 2027-10-08)")
+    # The headline of an older article names the news of its own week.
+    named_before = [replace(old[0], title="Korvin signs the port deal")]
+    assert not assess_recency(named_before, week, "Korvin", 1, middling, required=True).answerable
     # By default only a weakly supported answer from other weeks' articles is refused.
-    assert assess_recency(old, week, 1, strong).answerable
-    assert not assess_recency(old, week, 1, weak).answerable
-    assert assess_recency(old, week, 2, weak).answerable
-    assert assess_recency(fresh, week, 1, weak).answerable
+    assert assess_recency(old, week, "Korvin", 1, middling).answerable
+    assert not assess_recency(old, week, "Korvin", 1, weak).answerable
+    assert assess_recency(old, week, "Korvin", 2, weak).answerable
+    assert assess_recency(fresh, week, "Adela Korvin", 1, weak).answerable
 
 
 def test_read_is_what_ask_reads_for_a_question(extractive_engine: Engine) -> None:
