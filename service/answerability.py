@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from service.answer_types import MONTHS
@@ -35,6 +36,12 @@ _MONTH_ABBREVIATIONS = {
     **{normalize_word(month[:3]): normalize_word(month) for month in MONTHS if month != "may"},
     "sept": normalize_word("september"),
 }
+# "January 19" and "19 January" are one date, however many terms they make: one missing date
+# is one missing name, not two.
+_MONTH_NAMES = "|".join(MONTHS)
+_WRITTEN_DATE = re.compile(
+    rf"\b(?:({_MONTH_NAMES})\s+(\d{{1,2}})|(\d{{1,2}})\s+({_MONTH_NAMES}))\b", re.IGNORECASE
+)
 # "under-16s" is the passages' "under 16".
 _PLURAL_NUMBER = re.compile(r"(\d+)s")
 # Share of the question's content words that must appear somewhere in the passages. On the
@@ -89,7 +96,7 @@ def assess_answerability(
     required = wanted.specific - (profile.describing - stated)
     missing = sorted(required - stated)
     if missing and (
-        coverage(required, stated) < MIN_SPECIFIC_COVERAGE
+        _specific_coverage(question, required, stated) < MIN_SPECIFIC_COVERAGE
         or any(_YEAR.fullmatch(term) for term in missing)
     ):
         named = ", ".join(as_written(missing, question))
@@ -112,6 +119,21 @@ def assess_answerability(
                 f"no sentence that gives the {kind} asked for is about what the question asks",
             )
     return Answerability(True, "supported")
+
+
+def _specific_coverage(
+    question: str, required: AbstractSet[str], stated: AbstractSet[str]
+) -> float:
+    """The share of the question's names and numbers the passages state, a date written as a
+    month and a day ("January 19") counting once, and as stated only where both parts are."""
+    units, found = len(required), len(required & stated)
+    for match in _WRITTEN_DATE.finditer(question):
+        month = normalize_word(match.group(1) or match.group(4))
+        day = normalize_word(match.group(2) or match.group(3))
+        if month in required and day in required:
+            units -= 1
+            found -= month in stated or day in stated
+    return found / units if units else 0.0
 
 
 def _plural_of_present(term: str, present: set[str]) -> bool:

@@ -146,3 +146,24 @@ def test_where_the_answer_is_from_need_not_be_written(
             profile_question(question), [chain], rank_evidence(question, [chain], embedder)
         )
         assert not verdict.answerable and missing in verdict.reason, question
+
+
+def test_a_date_the_articles_do_not_state_is_one_missing_name(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    ban = passage(
+        "TikTok faces a ban in the US unless its Chinese owner sells the social media app."
+    )
+    # "US" is stated, "January 19" is not: one of two, not one of three.
+    for question in [
+        "Which social media app faces a ban in the US on January 19?",
+        "Which social media app faces a ban in the US on 19 January?",
+    ]:
+        ranked = rank_evidence(question, [ban], embedder)
+        assert assess_answerability(profile_question(question), [ban], ranked).answerable, question
+    # Nothing of the question's names and date stated: still about something else.
+    question = "Which social media app faces a ban in the EU on January 19?"
+    verdict = assess_answerability(
+        profile_question(question), [ban], rank_evidence(question, [ban], embedder)
+    )
+    assert not verdict.answerable and "EU" in verdict.reason
