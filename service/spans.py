@@ -578,7 +578,10 @@ def _possessive(name: str, text: str) -> bool:
 def _opening_word(word: str, text: str) -> int:
     """1 where a name's first word is capitalised only for opening its sentence or a clause
     after a colon: an adverb ("Initially Trump's") or a word the text writes in lowercase too
-    ("Still Biden"); else 0."""
+    ("Still Biden"), or a function word ("Meet the candidates:These 4 races"), as at a
+    sentence's start; else 0."""
+    if is_function_word(word) and not word.isupper():
+        return 1
     if word.isupper() or re.search(r"[a-z0-9,;] +" + re.escape(word) + r"\b", text):
         return 0  # capitalised inside a sentence too: a name's own word
     lower = word.lower()

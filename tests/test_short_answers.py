@@ -1238,6 +1238,14 @@ def test_the_count_after_which_is_no_noun(embedder: SentenceTransformerEmbedder)
             "Dana Whitfield",
             {"4", "These 4", "These"},
         ),
+        # A function word opening the clause is none of a name, written in lowercase or not.
+        (
+            "Who won the governor primary?",
+            "Meet the candidates:These 4 statewide races have contested primaries in Veldria. "
+            "Dana Whitfield won the governor primary on Tuesday.",
+            "Dana Whitfield",
+            {"4", "These 4", "These"},
+        ),
         # "Gov." titles the person after it: the state before it is a name, "Veldria Gov" none;
         # "Though" and "Former" open their sentences.
         (
