@@ -35,6 +35,38 @@ _PREFIXES = ("un", "non", "il", "ir")
 _MIN_STEM = 4
 
 
+def affirms_denied(profile: QuestionProfile, sentence: str) -> bool:
+    """Whether `sentence` affirms a content word the question negates: "what was not needed"
+    is not answered by "imperialism was needed". Read by verification only: such a sentence
+    may still be the best evidence, but it cannot verify an answer."""
+    return _affirms_denied(profile.text, profile.asked, sentence)
+
+
+@lru_cache(maxsize=4096)
+def _affirms_denied(question: str, asked: frozenset[str], sentence: str) -> bool:
+    negated = _denied_norms(tokens_of(question), asked)
+    if not negated:
+        return False
+    tokens = tokens_of(sentence)
+    denied = _denied_norms(tokens, frozenset(negated))
+    affirmed = {t.norm for t in tokens if t.norm in negated and t.text.lower() not in STOPWORDS}
+    return bool(affirmed - denied)
+
+
+def _denied_norms(tokens: list[Token], asked: frozenset[str]) -> set[str]:
+    """The asked content words that a negation among `tokens` reaches (NEGATION_REACH)."""
+    denied: set[str] = set()
+    for i, token in enumerate(tokens):
+        if not _negating(token.text.lower()):
+            continue
+        for j in range(i + 1, min(i + 1 + NEGATION_REACH, len(tokens))):
+            if not tokens[j].joined:
+                break
+            if _content_asked(tokens[j], asked):
+                denied.add(tokens[j].norm)
+    return denied
+
+
 def contradicts(profile: QuestionProfile, sentence: str) -> bool:
     """Whether `sentence` negates a content word of the question that the question affirms."""
     return _contradicts(profile.text, profile.asked, sentence)

@@ -8,8 +8,9 @@ taken only where that span scores within a margin of the best candidate chosen w
 model (MODEL_CHOICE_MARGIN, by default 0: the model's reply confirms the best candidate or
 breaks an exact tie), so it never replaces a better-supported answer with a worse one;
 otherwise the extractive choice stands. It is called "verified" only where the
-evidence states it plainly (see MIN_SENTENCE_COVERAGE) and its sentence does not deny what
-the question asks (polarity.py). Where no reply could change the answer or verify it (the
+evidence states it plainly (see MIN_SENTENCE_COVERAGE), its sentence does not deny what
+the question asks or affirm what it denies (polarity.py), and it gives the answer in the role
+asked about (roles.py). Where no reply could change the answer or verify it (the
 best candidate not plainly stated, nothing tied with it, no margin), the engine does not ask
 the model at all (reply_can_matter).
 """
@@ -22,8 +23,9 @@ from dataclasses import dataclass
 
 from service.evidence import Evidence
 from service.passages import Passage
-from service.polarity import contradicts
+from service.polarity import affirms_denied, contradicts
 from service.question import QuestionProfile
+from service.roles import modifies_question_word, swaps_ends
 from service.salience import leading_sentences
 from service.span_scoring import (
     full_name_margin,
@@ -115,7 +117,8 @@ def plainly_stated(
     chosen: SpanCandidate, candidates: Sequence[SpanCandidate], profile: QuestionProfile
 ) -> bool:
     """Whether the evidence states `chosen` plainly enough for the model's choice of it to be
-    called verified (MIN_SENTENCE_COVERAGE, MIN_AGREEING_DOCUMENTS, MIN_LEAD, polarity)."""
+    called verified (MIN_SENTENCE_COVERAGE, MIN_AGREEING_DOCUMENTS, MIN_LEAD, polarity,
+    roles)."""
     # The lead is measured without salience: a name the best sentences keep repeating is
     # likelier the answer, but only what the sentences state about it can verify it.
     runner_up = max((_stated(c) for c in candidates if not _same_answer(c, chosen)), default=0.0)
@@ -123,8 +126,14 @@ def plainly_stated(
         chosen.evidence.coverage >= MIN_SENTENCE_COVERAGE
         and chosen.documents >= MIN_AGREEING_DOCUMENTS
         and _stated(chosen) - runner_up >= MIN_LEAD
-        # "is unable to legislate" names the right thing for "who is able to", denied.
+        # "is unable to legislate" names the right thing for "who is able to", denied; "was
+        # needed" affirms what "what was not needed" denies.
         and not contradicts(profile, chosen.evidence.text)
+        and not affirms_denied(profile, chosen.evidence.text)
+        # "from Kraków to Warsaw" for "from Warsaw to Krakow"; "European Union law" for
+        # "the sources of primary law": the right words in another role.
+        and not swaps_ends(profile, chosen.evidence.text)
+        and not modifies_question_word(profile, chosen)
     )
 
 

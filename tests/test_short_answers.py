@@ -194,6 +194,47 @@ def test_a_reply_whose_sentence_denies_the_relation_asked_is_not_verified(
 
 
 @pytest.mark.parametrize(
+    ("question", "as_asked", "other_role"),
+    [
+        # SQuAD's "Friedrich Ratzel thought what was not needed for a state to survive?" was
+        # verified as "imperialism", from "... imperialism was needed".
+        (
+            "What did Ratzel say was not needed for a state to survive?",
+            "Ratzel said colonies were not needed for a state to survive.",
+            "Ratzel said colonies were needed for a state to survive.",
+        ),
+        # "Who moved his court from Warsaw to Krakow in 1596?" was verified as the king who
+        # moved it from Kraków to Warsaw.
+        (
+            "Which king moved his court from Harnau to Lysk in 1596?",
+            "King Aldo Varr moved his court from Harnau to Lysk in 1596.",
+            "King Aldo Varr moved his court from Lysk to Harnau in 1596.",
+        ),
+        # "What are the secondary sources of primary law?" was verified as "European Union",
+        # from "The three sources of European Union law are primary law, secondary law ...".
+        (
+            "Which council drafts the secondary sources of port law?",
+            "The Harbour Council drafts the secondary sources of port law.",
+            "The secondary sources of Harbour Council law are drafted by the ports.",
+        ),
+    ],
+)
+def test_a_reply_whose_sentence_gives_it_in_another_role_is_not_verified(
+    question: str, as_asked: str, other_role: str, embedder: SentenceTransformerEmbedder
+) -> None:
+    profile = profile_question(question)
+    settled = {}
+    for text in (as_asked, other_role):
+        passages = [passage(text), passage(text, 0, "b.txt", 2)]
+        ranked, candidates = ranked_for(question, passages, embedder)
+        reply = candidates[0].text
+        settled[text] = settle_short_answer(reply, profile, candidates, ranked, passages)
+    assert settled[as_asked].verified
+    assert not settled[other_role].verified
+    assert settled[other_role].candidate.text == settled[as_asked].candidate.text
+
+
+@pytest.mark.parametrize(
     ("question", "sentence", "denies"),
     [
         ("Who is able to legislate on fishing?", "Veldria is unable to legislate on it.", True),
