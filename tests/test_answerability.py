@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from indexer.embedding import SentenceTransformerEmbedder
 from service.answer_types import expected_answer_type
-from service.answerability import assess_answerability
+from service.answerability import Answerability, assess_answerability
 from service.evidence import is_instruction, passage_sentences, rank_evidence
 from service.passages import Passage
 from service.question import profile_question
@@ -22,6 +22,15 @@ CIVILIANS = (
 def passage(text: str, start: int = 100, source: str = "a.txt") -> Passage:
     return Passage(
         1, source[:1], source, "Title", "2017-03-18", None, text, start, start + len(text), 0.5
+    )
+
+
+def verdict_for(
+    question: str, one: Passage, embedder: SentenceTransformerEmbedder
+) -> Answerability:
+    """Whether one passage can answer `question`, as the engine checks it."""
+    return assess_answerability(
+        profile_question(question), [one], rank_evidence(question, [one], embedder)
     )
 
 
@@ -117,9 +126,7 @@ def test_names_and_numbers_written_as_news_writes_them_are_present(
         ("Which social media app faces a ban in February?", "February"),
         ("What will under-14s be banned from?", "14s"),
     ]:
-        verdict = assess_answerability(
-            profile_question(question), [ban], rank_evidence(question, [ban], embedder)
-        )
+        verdict = verdict_for(question, ban, embedder)
         assert not verdict.answerable and missing in verdict.reason, question
 
 
@@ -159,11 +166,9 @@ def test_a_date_the_articles_do_not_state_is_one_missing_name(
         "Which social media app faces a ban in the US on January 19?",
         "Which social media app faces a ban in the US on 19 January?",
     ]:
-        ranked = rank_evidence(question, [ban], embedder)
-        assert assess_answerability(profile_question(question), [ban], ranked).answerable, question
+        assert verdict_for(question, ban, embedder).answerable, question
     # Nothing of the question's names and date stated: still about something else.
-    question = "Which social media app faces a ban in the EU on January 19?"
-    verdict = assess_answerability(
-        profile_question(question), [ban], rank_evidence(question, [ban], embedder)
+    verdict = verdict_for(
+        "Which social media app faces a ban in the EU on January 19?", ban, embedder
     )
     assert not verdict.answerable and "EU" in verdict.reason

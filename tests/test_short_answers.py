@@ -159,7 +159,7 @@ def test_the_model_is_worth_asking_only_where_its_reply_can_change_the_answer(
 
 
 @pytest.mark.parametrize(
-    ("question", "stated", "denied"),
+    ("question", "as_asked", "otherwise"),
     [
         # SQuAD's "Who is able to legislate on issues reserved to Westminster?" was answered,
         # as verified, from "The Scottish Parliament is unable to legislate on such issues".
@@ -175,27 +175,6 @@ def test_the_model_is_worth_asking_only_where_its_reply_can_change_the_answer(
             "General John Nicholson never suggested Washington and Moscow could fight "
             "terrorism together.",
         ),
-    ],
-)
-def test_a_reply_whose_sentence_denies_the_relation_asked_is_not_verified(
-    question: str, stated: str, denied: str, embedder: SentenceTransformerEmbedder
-) -> None:
-    profile = profile_question(question)
-    settled = {}
-    for text in (stated, denied):
-        passages = [passage(text), passage(text, 0, "b.txt", 2)]
-        ranked, candidates = ranked_for(question, passages, embedder)
-        reply = candidates[0].text
-        settled[text] = settle_short_answer(reply, profile, candidates, ranked, passages)
-    assert settled[stated].verified
-    assert not settled[denied].verified
-    # Still the answer shown, with its sentence: only the label changes.
-    assert settled[denied].candidate.text == settled[stated].candidate.text
-
-
-@pytest.mark.parametrize(
-    ("question", "as_asked", "other_role"),
-    [
         # SQuAD's "Friedrich Ratzel thought what was not needed for a state to survive?" was
         # verified as "imperialism", from "... imperialism was needed".
         (
@@ -219,19 +198,20 @@ def test_a_reply_whose_sentence_denies_the_relation_asked_is_not_verified(
         ),
     ],
 )
-def test_a_reply_whose_sentence_gives_it_in_another_role_is_not_verified(
-    question: str, as_asked: str, other_role: str, embedder: SentenceTransformerEmbedder
+def test_a_reply_whose_sentence_denies_the_relation_or_gives_it_another_role_is_not_verified(
+    question: str, as_asked: str, otherwise: str, embedder: SentenceTransformerEmbedder
 ) -> None:
     profile = profile_question(question)
     settled = {}
-    for text in (as_asked, other_role):
+    for text in (as_asked, otherwise):
         passages = [passage(text), passage(text, 0, "b.txt", 2)]
         ranked, candidates = ranked_for(question, passages, embedder)
         reply = candidates[0].text
         settled[text] = settle_short_answer(reply, profile, candidates, ranked, passages)
     assert settled[as_asked].verified
-    assert not settled[other_role].verified
-    assert settled[other_role].candidate.text == settled[as_asked].candidate.text
+    assert not settled[otherwise].verified
+    # Still the answer shown, with its sentence: only the label changes.
+    assert settled[otherwise].candidate.text == settled[as_asked].candidate.text
 
 
 @pytest.mark.parametrize(
