@@ -44,27 +44,14 @@ def affirms_denied(profile: QuestionProfile, sentence: str) -> bool:
 
 @lru_cache(maxsize=4096)
 def _affirms_denied(question: str, asked: frozenset[str], sentence: str) -> bool:
-    negated = _denied_norms(tokens_of(question), asked)
+    asking = tokens_of(question)
+    negated = frozenset(asking[j].norm for j in _denied_positions(asking, asked))
     if not negated:
         return False
     tokens = tokens_of(sentence)
-    denied = _denied_norms(tokens, frozenset(negated))
-    affirmed = {t.norm for t in tokens if t.norm in negated and t.text.lower() not in STOPWORDS}
+    denied = {tokens[j].norm for j in _denied_positions(tokens, negated)}
+    affirmed = {t.norm for t in tokens if _content_asked(t, negated)}
     return bool(affirmed - denied)
-
-
-def _denied_norms(tokens: list[Token], asked: frozenset[str]) -> set[str]:
-    """The asked content words that a negation among `tokens` reaches (NEGATION_REACH)."""
-    denied: set[str] = set()
-    for i, token in enumerate(tokens):
-        if not _negating(token.text.lower()):
-            continue
-        for j in range(i + 1, min(i + 1 + NEGATION_REACH, len(tokens))):
-            if not tokens[j].joined:
-                break
-            if _content_asked(tokens[j], asked):
-                denied.add(tokens[j].norm)
-    return denied
 
 
 def contradicts(profile: QuestionProfile, sentence: str) -> bool:
@@ -80,17 +67,10 @@ def _contradicts(question: str, asked: frozenset[str], sentence: str) -> bool:
     if own_denial:
         return False  # "Which team has never won...", "...stop accepting checks": its own
     tokens = tokens_of(sentence)
-    denied: set[int] = set()  # positions of question words a negation reaches
-    for i, token in enumerate(tokens):
-        word = token.text.lower()
-        if _negating(word):
-            for j in range(i + 1, min(i + 1 + NEGATION_REACH, len(tokens))):
-                if not tokens[j].joined:
-                    break  # a comma or semicolon ends what the negation reaches
-                if _content_asked(tokens[j], asked):
-                    denied.add(j)
-        elif _prefix_negated(word, written):
-            return True
+    words = [t.text.lower() for t in tokens]
+    if any(not _negating(w) and _prefix_negated(w, written) for w in words):
+        return True
+    denied = _denied_positions(tokens, asked)
     # "Haley did not win the primary; Trump won the primary": a word denied once and stated
     # elsewhere in the sentence is stated.
     norms_denied = {tokens[j].norm for j in denied}
@@ -105,6 +85,21 @@ def _question_side(question: str) -> tuple[bool, frozenset[str]]:
     tokens = tokens_of(question)
     own_denial = any(_negating(t.text.lower()) or t.norm in _NEGATIVE_VERBS for t in tokens)
     return own_denial, frozenset(t.text.lower() for t in tokens)
+
+
+def _denied_positions(tokens: list[Token], asked: frozenset[str]) -> set[int]:
+    """The positions of the asked content words that a negation among `tokens` reaches: the
+    next NEGATION_REACH words, up to a comma or semicolon."""
+    denied: set[int] = set()
+    for i, token in enumerate(tokens):
+        if not _negating(token.text.lower()):
+            continue
+        for j in range(i + 1, min(i + 1 + NEGATION_REACH, len(tokens))):
+            if not tokens[j].joined:
+                break
+            if _content_asked(tokens[j], asked):
+                denied.add(j)
+    return denied
 
 
 def _content_asked(token: Token, asked: frozenset[str]) -> bool:
