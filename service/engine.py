@@ -13,7 +13,11 @@ import numpy as np
 
 from indexer.embedding import Embedder
 from indexer.store import StoredDocument
-from service.answerability import assess_answerability, assess_recency
+from service.answerability import (
+    MIN_PASSAGE_SIMILARITY,
+    assess_answerability,
+    assess_recency,
+)
 from service.answers import (
     ABSTENTION_TEXT,
     Answer,
@@ -70,6 +74,10 @@ class EngineLimits:
     # (answerability.assess_recency; by default only a weakly supported answer from other
     # weeks' articles is refused).
     week_required: bool = False
+    # On a question asked on a given day, a weakly supported answer that no second article
+    # states is refused where no passage is this similar to the question (answerability.
+    # MIN_PASSAGE_SIMILARITY; 0 turns it off).
+    min_passage_similarity: float = MIN_PASSAGE_SIMILARITY
     # How far below the best candidate the model's chosen span may score and still answer.
     model_choice_margin: float = MODEL_CHOICE_MARGIN
     # Ask the model even where its reply cannot change the answer (short_answers.
@@ -199,6 +207,7 @@ class Engine:
                 best.documents,
                 best.score,
                 required=self.limits.week_required,
+                min_similarity=self.limits.min_passage_similarity,
             )
             if not recency.answerable:
                 yield FinalEvent(

@@ -64,6 +64,7 @@ def engine_for(settings: Settings, backend: Backend | None = None) -> Engine:
         max_question_chars=settings.max_question_chars,
         max_answer_tokens=settings.max_answer_tokens,
         week_required=settings.week_required,
+        min_passage_similarity=settings.min_passage_similarity,
         model_choice_margin=settings.model_choice_margin,
         ask_model_always=settings.ask_model_always,
     )

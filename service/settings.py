@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from service.answerability import MIN_PASSAGE_SIMILARITY
+
 LLMName = Literal["llamacpp", "ollama", "extractive"]
 
 # all-MiniLM-L6-v2 was trained on inputs of up to 256 word pieces; longer chunks are truncated.
@@ -72,6 +74,17 @@ class Settings(BaseSettings):
             "the answer or the answer is strongly supported. Refuses answers read from "
             "articles about a neighbouring event, and a few right ones. Off, only a weakly "
             "supported answer from older articles is refused."
+        ),
+    )
+    min_passage_similarity: float = Field(
+        MIN_PASSAGE_SIMILARITY,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "For a question asked on a given day (as_of): refuse an answer that no second "
+            "article states and that is not strongly supported where no retrieved passage is "
+            "this similar to the question (cosine similarity of the embedding model; chosen "
+            "for all-MiniLM-L6-v2, so set it again for another model). 0 turns it off."
         ),
     )
 

@@ -165,10 +165,19 @@ def test_where_the_week_is_required_an_answer_needs_its_weeks_headline_or_strong
     old = required.ask(review, filters=years_later)
     assert old.abstained and old.reason is not None
     assert "no article found is from the week asked (2027-10-01 to 2027-10-08)" in old.reason
-    # By default only a weakly supported answer from older articles is refused.
+    # By default only a weakly supported answer from older articles is refused, and one that
+    # no passage close to the question gives: the vague "what will be reviewed" is nearest
+    # to a passage at a similarity of 0.23, so it is answered only with that check off.
     assert "7.5%" in extractive_engine.ask(question, filters=years_later).answer
-    assert "Night-shift pay" in extractive_engine.ask(review, filters=that_week).answer
-    weak = extractive_engine.ask(review, filters=years_later)
+    far = extractive_engine.ask(review, filters=that_week)
+    assert far.abstained and far.reason is not None
+    assert far.reason.startswith("no passage found is close to the question (similarity 0.23")
+    unchecked = engine_for(
+        sample_settings.model_copy(update={"min_passage_similarity": 0.0}),
+        backend=extractive_engine.backend,
+    )
+    assert "Night-shift pay" in unchecked.ask(review, filters=that_week).answer
+    weak = unchecked.ask(review, filters=years_later)
     assert weak.abstained and weak.reason is not None and "weakly supported" in weak.reason
     # Without a day asked on there is no week at all.
     assert "Night-shift pay" in required.ask(review).answer
@@ -204,6 +213,37 @@ def test_other_weeks_articles_are_refused_for_a_weak_answer_and_a_required_week_
     assert not assess_recency(old, week, "Korvin", 1, weak).answerable
     assert assess_recency(old, week, "Korvin", 2, weak).answerable
     assert assess_recency(fresh, week, "Adela Korvin", 1, weak).answerable
+
+
+def test_an_answer_one_article_states_weakly_is_refused_where_no_passage_is_close() -> None:
+    from service.answerability import (
+        MIN_PASSAGE_SIMILARITY,
+        STRONG_ANSWER_SCORE,
+        WEAK_ANSWER_SCORE,
+        assess_recency,
+    )
+    from tests.test_short_answers import passage
+
+    week = ("2027-10-01", "2027-10-08")
+    fresh = passage("Adela Korvin signed the deal.", source="fresh.txt")
+    fresh = replace(fresh, published="2027-10-03", title="Korvin signs the port deal")
+    far = replace(fresh, dense_score=MIN_PASSAGE_SIMILARITY - 0.05)
+    near = replace(fresh, dense_score=MIN_PASSAGE_SIMILARITY + 0.05)
+    middling = (WEAK_ANSWER_SCORE + STRONG_ANSWER_SCORE) / 2
+    # Even from the week asked, and named by its headline: nothing found is about the question.
+    for required in (False, True):
+        refused = assess_recency([far], week, "Korvin", 1, middling, required=required)
+        assert not refused.answerable
+        assert refused.reason.startswith("no passage found is close to the question (sim")
+    # One close passage is enough, and so are a second article or strong support.
+    assert assess_recency([far, near], week, "Korvin", 1, middling).answerable
+    assert assess_recency([far], week, "Korvin", 2, middling).answerable
+    assert assess_recency([far], week, "Korvin", 1, STRONG_ANSWER_SCORE).answerable
+    # Only for a question asked on a given day, only where passages were found by embedding,
+    # and not where the check is turned off.
+    assert assess_recency([far], None, "Korvin", 1, middling).answerable
+    assert assess_recency([fresh], week, "Korvin", 1, middling).answerable
+    assert assess_recency([far], week, "Korvin", 1, middling, min_similarity=0.0).answerable
 
 
 def test_read_is_what_ask_reads_for_a_question(extractive_engine: Engine) -> None:
