@@ -250,28 +250,39 @@ def reranked(
         for c, likelihood in zip(candidates, likelihoods, strict=False)
     ]
     best_first = sorted(read + candidates[len(read) :], key=lambda c: c.score, reverse=True)
-    best_first = _stated_first(best_first, candidates[0], read)
+    best_first = _stated_first(best_first, candidates, read)
     return with_full_name_first(best_first, full_name_margin(profile))
 
 
 def _stated_first(
-    best_first: list[SpanCandidate], rules_first: SpanCandidate, read: Sequence[SpanCandidate]
+    best_first: list[SpanCandidate],
+    by_rules: Sequence[SpanCandidate],
+    read: Sequence[SpanCandidate],
 ) -> list[SpanCandidate]:
     """`best_first` with the best read candidate the reader may choose (`_keeps`: every sign
     of the relation asked about that the rules' first has, and named as often by the best
-    evidence) put first, at the first's score; unchanged where the reader's favourite may be.
+    evidence) put first; unchanged where the reader's favourite may be. `by_rules`: the
+    candidates as the rules scored them, best first.
+
+    The one put first scores what the rules gave it, or the favourite's score where that is
+    higher: a model's reply is taken where its span scores as well by the rules alone
+    (short_answers), and at the favourite's score the favourite itself tied with it, so the
+    chat model could pick what the reader was refused ("13", named once, for the minimum
+    age for social media in Australia, over "16", named in the headlines).
 
     The reader knows names, not what a sentence says of them: it preferred "National Security
     Council", in a sentence that says nothing of a need, to "ceasefire" ("the urgent need for
     a ceasefire") for what there was an urgent need for, and "Veldria" ("a claim against
     Veldria") to "Lindhaven" ("lodged ... in Lindhaven") for where a claim was lodged.
     """
+    rules_first = by_rules[0]
     if not best_first or _keeps(best_first[0], rules_first):
         return best_first
     texts = {c.text for c in read}
     for i, candidate in enumerate(best_first):
         if _keeps(candidate, rules_first) and candidate.text in texts:
-            moved = replace(candidate, score=best_first[0].score)
+            scored = next(c.score for c in by_rules if c.text == candidate.text)
+            moved = replace(candidate, score=max(best_first[0].score, scored))
             return [moved, *best_first[:i], *best_first[i + 1 :]]
     return best_first
 

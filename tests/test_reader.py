@@ -30,6 +30,7 @@ from service.reader import (
     tokens_log_probability,
 )
 from service.settings import Settings
+from service.short_answers import settle_short_answer
 from service.spans import SpanCandidate
 from tests.test_short_answers import (
     GENERAL_QUESTION,
@@ -193,7 +194,8 @@ def test_the_reader_cannot_prefer_a_name_that_stands_apart_from_the_question(
     out = reranked(candidates, likelihoods, profile_question(question))
     assert out[0].text == "ceasefire"
     assert out[1].text == "National Security Council"  # the reader's favourite, next
-    assert out[0].score == out[1].score
+    # It keeps the rules' score, above the favourite's: no reply can tie it back to first.
+    assert out[0].score == candidates[0].score > out[1].score
     # Where the reader's favourite stands by the question too, it is chosen.
     related = next(i for i, c in enumerate(candidates[1:READ_DEPTH], 1) if c.relations)
     likelihoods = [-12.0] * min(len(candidates), READ_DEPTH)
@@ -229,14 +231,20 @@ def test_the_reader_cannot_prefer_a_name_the_best_evidence_names_less_often(
         "landfall in Veldria near Harnau. Hurricane Orin made landfall in Veldria in 2022."
     )
     question = "Which hurricane made landfall in Veldria this week?"
-    _, candidates = ranked_for(question, [passage(text)], embedder)
+    passages = [passage(text)]
+    ranked, candidates = ranked_for(question, passages, embedder)
     mirela, orin = candidates[0], candidates[1]
     assert (mirela.text, orin.text) == ("Hurricane Mirela", "Hurricane Orin")
     assert mirela.relations == orin.relations and mirela.prominence > orin.prominence
     likelihoods = [-9.0, -1.0] + [-12.0] * (min(len(candidates), READ_DEPTH) - 2)
-    assert reranked(candidates, likelihoods, profile_question(question))[0] == replace(
-        mirela, score=orin.score
-    )
+    profile = profile_question(question)
+    out = reranked(candidates, likelihoods, profile)
+    assert out[0] == mirela and out[1].text == "Hurricane Orin"
+    # The chat model replying with the refused favourite does not bring it back: its span
+    # scores below the one put first (it had tied there, at the favourite's own score).
+    settled = settle_short_answer("Hurricane Orin", profile, out, ranked, passages)
+    assert settled.candidate.text == "Hurricane Mirela"
+    assert settled.rejected_reply == "Hurricane Orin"
 
 
 def test_an_even_reader_changes_nothing(embedder: SentenceTransformerEmbedder) -> None:
