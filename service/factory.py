@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
+from indexer.embedding import DEFAULT_MODEL, canonical_model_name
+from service.answerability import MIN_PASSAGE_SIMILARITY
 from service.backends.base import Backend
 from service.backends.extractive import ExtractiveBackend
 from service.engine import Engine, EngineLimits
@@ -10,6 +14,8 @@ from service.prompting import PromptLibrary
 from service.reader import LikelihoodReader, shared_reader
 from service.settings import LLMName, Settings
 from service.snapshots import StoreSnapshots
+
+logger = logging.getLogger(__name__)
 
 
 def backend_for(settings: Settings, name: LLMName | None = None) -> Backend:
@@ -64,7 +70,7 @@ def engine_for(settings: Settings, backend: Backend | None = None) -> Engine:
         max_question_chars=settings.max_question_chars,
         max_answer_tokens=settings.max_answer_tokens,
         week_required=settings.week_required,
-        min_passage_similarity=settings.min_passage_similarity,
+        min_passage_similarity=passage_similarity_floor(settings),
         model_choice_margin=settings.model_choice_margin,
         ask_model_always=settings.ask_model_always,
     )
@@ -76,3 +82,20 @@ def engine_for(settings: Settings, backend: Backend | None = None) -> Engine:
         limits,
         reader=reader_for(settings, backend),
     )
+
+
+def passage_similarity_floor(settings: Settings) -> float:
+    """How similar to the question a passage must be for the check for nothing close to it
+    (answerability.assess_recency): the setting where given; else MIN_PASSAGE_SIMILARITY with
+    the embedding model it was chosen for, and 0 (no check) with any other."""
+    if settings.min_passage_similarity is not None:
+        return settings.min_passage_similarity
+    if canonical_model_name(settings.embedding_model) == canonical_model_name(DEFAULT_MODEL):
+        return MIN_PASSAGE_SIMILARITY
+    logger.info(
+        "no check for passages close to the question: its floor was chosen for %s; set "
+        "FOOTNOTE_MIN_PASSAGE_SIMILARITY for %s",
+        DEFAULT_MODEL,
+        settings.embedding_model,
+    )
+    return 0.0

@@ -9,8 +9,6 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from service.answerability import MIN_PASSAGE_SIMILARITY
-
 LLMName = Literal["llamacpp", "ollama", "extractive"]
 
 # all-MiniLM-L6-v2 was trained on inputs of up to 256 word pieces; longer chunks are truncated.
@@ -76,15 +74,16 @@ class Settings(BaseSettings):
             "supported answer from older articles is refused."
         ),
     )
-    min_passage_similarity: float = Field(
-        MIN_PASSAGE_SIMILARITY,
+    min_passage_similarity: float | None = Field(
+        None,
         ge=0.0,
         le=1.0,
         description=(
             "For a question asked on a given day (as_of): refuse an answer that no second "
             "article states and that is not strongly supported where no retrieved passage is "
-            "this similar to the question (cosine similarity of the embedding model; chosen "
-            "for all-MiniLM-L6-v2, so set it again for another model). 0 turns it off."
+            "this similar to the question (cosine similarity under the embedding model). "
+            "Unset: 0.54 with all-MiniLM-L6-v2, which it was chosen for, and off with any "
+            "other model, whose similarities run on another scale. 0 turns it off."
         ),
     )
 

@@ -246,6 +246,20 @@ def test_an_answer_one_article_states_weakly_is_refused_where_no_passage_is_clos
     assert assess_recency([far], week, "Korvin", 1, middling, min_similarity=0.0).answerable
 
 
+def test_the_closeness_floor_holds_only_for_the_embedding_model_it_was_chosen_for() -> None:
+    from service.answerability import MIN_PASSAGE_SIMILARITY
+    from service.factory import passage_similarity_floor
+
+    bundled = "sentence-transformers/all-MiniLM-L6-v2"
+    assert passage_similarity_floor(Settings()) == MIN_PASSAGE_SIMILARITY
+    assert passage_similarity_floor(Settings(embedding_model=bundled)) == MIN_PASSAGE_SIMILARITY
+    # Another model's similarities run on another scale: no check unless one is set.
+    other = Settings(embedding_model="BAAI/bge-small-en-v1.5")
+    assert passage_similarity_floor(other) == 0.0
+    assert passage_similarity_floor(other.model_copy(update={"min_passage_similarity": 0.7})) == 0.7
+    assert passage_similarity_floor(Settings(min_passage_similarity=0.0)) == 0.0
+
+
 def test_read_is_what_ask_reads_for_a_question(extractive_engine: Engine) -> None:
     question = "Who commanded the Silver Tide exercise?"
     reading = extractive_engine.read(question, top_k=5)
