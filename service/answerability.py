@@ -195,9 +195,7 @@ def assess_recency(
                 f"{where}, no second article states it, and it is not strongly supported "
                 f"(score {best_score:.2f})",
             )
-    elif best_score < WEAK_ANSWER_SCORE and not any(
-        p.published and first <= p.published[:10] <= last for p in passages
-    ):
+    elif best_score < WEAK_ANSWER_SCORE and not any(p.published_in(week) for p in passages):
         return Answerability(
             False,
             f"no article found is from the week asked ({first} to {last}), and the best "

@@ -134,7 +134,7 @@ def rank_evidence(
         # Retrieval already weighed the whole passage; its rank breaks near-ties.
         prior = LEXICAL_WEIGHT * lexical + PASSAGE_RANK_BONUS / candidate.n
         prior += ANSWER_TYPE_BONUS if (typed and kind is not None) else 0.0
-        prior += RECENT_BONUS if _published_in(candidate.passage, recent) else 0.0
+        prior += RECENT_BONUS if candidate.passage.published_in(recent) else 0.0
         scored.append((prior, candidate, typed, lexical))
     # Stable: among equal priors, earlier passages and sentences go first.
     shortlist = sorted(scored, key=lambda item: item[0], reverse=True)[:MAX_EMBEDDED_SENTENCES]
@@ -162,9 +162,3 @@ def rank_evidence(
             )
         )
     return sorted(ranked, key=lambda e: e.score, reverse=True)
-
-
-def _published_in(passage: Passage, days: tuple[str, str] | None) -> bool:
-    if days is None or not passage.published:
-        return False
-    return days[0] <= passage.published[:10] <= days[1]

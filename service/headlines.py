@@ -34,14 +34,7 @@ def week_headlines(passages: Sequence[Passage], week: tuple[str, str] | None) ->
     """The distinct headlines of the passages' articles published in `week` (first, last ISO
     day): their titles without a site's name after a bar ("... | CNN Business"), which names
     the outlet, not the news."""
-    if week is None:
-        return []
-    first, last = week
-    titles = [
-        _SITE_SUFFIX.sub("", p.title)
-        for p in passages
-        if p.title and p.published and first <= p.published[:10] <= last
-    ]
+    titles = [_SITE_SUFFIX.sub("", p.title) for p in passages if p.title and p.published_in(week)]
     return list(dict.fromkeys(titles))
 
 

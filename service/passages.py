@@ -21,3 +21,9 @@ class Passage:
     score: float
     dense_score: float | None = None
     lexical_score: float | None = None
+
+    def published_in(self, days: tuple[str, str] | None) -> bool:
+        """Whether its article was published within `days` (first and last ISO day)."""
+        if days is None or not self.published:
+            return False
+        return days[0] <= self.published[:10] <= days[1]
