@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 GOLD_SETS = ("seed-news", "sample-news", "squad", "rtqa-2024-dev")
-SYSTEMS = ("extractive", "llamacpp", "langchain-recipe")
+SYSTEMS = ("extractive", "llamacpp", "ollama-stand-in", "langchain-recipe")
 Summary = Mapping[str, Any]
 
 

@@ -2,7 +2,8 @@
 # Every eval run behind the figures we report: four gold sets (seed news, sample news, SQuAD 2.0
 # dev, RealTime QA 2024 dev) x three systems (Footnote with the extractive backend, Footnote with
 # llama.cpp/SmolLM2 and the Gemma 3 270M reader, and the stock LangChain recipe over the raw
-# files with the same chat model), then one table.
+# files with the same chat model), Footnote with the Ollama backend on the two small sets (the
+# same SmolLM2 writing behind a stand-in Ollama server), then one table.
 #
 #   benchmarks/run_eval_suite.sh            # everything
 #   SQUAD_LLM_LIMIT=100 benchmarks/run_eval_suite.sh   # fewer SQuAD questions for the LLM runs
@@ -64,6 +65,15 @@ evaluate() {  # evaluate NAME GOLD INDEX CORPUS [extra eval flags...]: recipe, e
     > "$REPORTS/$name-llamacpp.json"
 }
 
+ollama_stand_in() {  # ollama_stand_in NAME GOLD INDEX: the Ollama backend, SmolLM2 behind the wire
+  # No Ollama server can be installed here: a loopback server speaking its protocol has the
+  # embedded chat model write the replies (benchmarks/ollama_stand_in.py).
+  echo "== $1: footnote ollama (stand-in)" >&2
+  "$PY" benchmarks/ollama_stand_in.py "$2" --index-dir "$3" \
+    --baseline "$REPORTS/$1-langchain-recipe/summary.json" \
+    --report "$REPORTS/$1-ollama-stand-in" --json | tail -n 1 > "$REPORTS/$1-ollama-stand-in.json"
+}
+
 extractive_first() {  # extractive_first NAME GOLD INDEX LIMIT: the LLM runs' questions only
   # The extractive backend on the LLM runs' questions too, so all three share one n.
   "$PY" -m eval "$2" --index-dir "$3" --backend extractive \
@@ -74,11 +84,13 @@ extractive_first() {  # extractive_first NAME GOLD INDEX LIMIT: the LLM runs' qu
 if [[ -z "$ONLY" || "$ONLY" == seed ]]; then
   index "$SHARED/corpus/seed-news" "$WORK/seed-index"
   evaluate seed-news eval/data/seed-news.gold.jsonl "$WORK/seed-index" "$SHARED/corpus/seed-news"
+  ollama_stand_in seed-news eval/data/seed-news.gold.jsonl "$WORK/seed-index"
 fi
 
 if [[ -z "$ONLY" || "$ONLY" == sample ]]; then
   index eval/data/sample-news "$WORK/sample-index"
   evaluate sample-news eval/data/sample-news.gold.jsonl "$WORK/sample-index" eval/data/sample-news
+  ollama_stand_in sample-news eval/data/sample-news.gold.jsonl "$WORK/sample-index"
 fi
 
 if [[ -z "$ONLY" || "$ONLY" == squad ]]; then

@@ -8,7 +8,9 @@ It speaks the parts of https://github.com/ollama/ollama/blob/main/docs/api.md th
     GET  /api/version  the server version
 
 Each test scripts it through `FakeOllama.script` (models, reply pieces, delays, error status,
-mid-stream failure) and reads back what the client sent from `FakeOllama.requests`.
+mid-stream failure) and reads back what the client sent from `FakeOllama.requests`. With
+`OllamaScript.respond` a real model writes the replies instead (benchmarks/ollama_stand_in.py),
+so the Ollama backend can be measured end to end where no Ollama server can be installed.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -42,6 +45,9 @@ class OllamaScript:
 
     models: list[str] = field(default_factory=lambda: ["llama3.2:latest"])
     reply: list[str] = field(default_factory=lambda: ["Rain ", "is ", "expected ", "[1]."])
+    # Writes the reply pieces for a /api/chat body (its messages and options) in place of
+    # `reply`: a real model behind the wire. num_predict and stop are then its to honour.
+    respond: Callable[[dict[str, Any]], Iterable[str]] | None = None
     # Seconds to wait before answering any request (bounded by MAX_DELAY_S).
     delay_s: float = 0.0
     # Seconds to wait before each streamed piece after the first (each bounded by MAX_DELAY_S),
@@ -257,6 +263,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def _pieces(self, body: dict[str, Any]) -> tuple[list[str], str]:
+        respond = self.server.fake.script.respond
+        if respond is not None:
+            return list(respond(body)), "stop"
         pieces = list(self.server.fake.script.reply)
         options = body.get("options") or {}
         limit = options.get("num_predict")
