@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -51,8 +51,9 @@ def request_from_body(body: dict[str, Any]) -> GenerationRequest:
     )
 
 
-def responder(backend: Backend) -> Any:
-    """A `respond` hook for OllamaScript: `backend` writes each reply."""
+def responder(backend: Backend) -> Callable[[dict[str, Any]], Iterator[str]]:
+    """A `respond` hook for OllamaScript: `backend` writes each reply. The stand-in sends a
+    reply once it is written whole, so its first-token times are whole replies' times."""
 
     def respond(body: dict[str, Any]) -> Iterator[str]:
         return backend.generate(request_from_body(body))
