@@ -7,6 +7,8 @@ questions are the sample-news gold questions; build a large store first with
 
     .venv/bin/python benchmarks/bench_answer.py --index-dir DIR/store [--llm-questions 10]
         [--as-of YYYY-MM-DD]   # ask on that day: its week's articles are searched again
+
+`--llm-questions 0` measures search and extractive `ask` only.
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, help="raw corpus for the LangChain recipe")
     parser.add_argument("--as-of", help="the day questions are asked on (default today)")
     args = parser.parse_args()
+    if args.llm_questions == 1 or args.llm_questions < 0:
+        parser.error("--llm-questions must be 0 (no LLM) or at least 2 (a p50 needs two)")
     filters = SearchFilters(as_of=args.as_of)
     questions = [json.loads(line)["question"] for line in GOLD.read_text().splitlines()]
     settings = Settings(index_dir=args.index_dir)
@@ -71,11 +75,12 @@ def main() -> None:
         "extractive_ask_p95_ms": quantile(ask_ms, 0.95),
     }
     subset = questions[: args.llm_questions]
-    llama = engine_for(settings, backend=backend_for(settings, "llamacpp"))
-    llama.backend.check()  # model load excluded
-    llama_ms = [t for q in subset for t in timed(lambda q=q: llama.ask(q, filters=filters))]
-    report["llamacpp_ask_p50_ms"] = quantile(llama_ms, 0.5)
-    if args.corpus is not None:
+    if subset:
+        llama = engine_for(settings, backend=backend_for(settings, "llamacpp"))
+        llama.backend.check()  # model load excluded
+        llama_ms = [t for q in subset for t in timed(lambda q=q: llama.ask(q, filters=filters))]
+        report["llamacpp_ask_p50_ms"] = quantile(llama_ms, 0.5)
+    if subset and args.corpus is not None:
         from eval.baseline import LangChainRecipe
 
         recipe = LangChainRecipe.build(args.corpus, embedder, backend_for(settings, "llamacpp"))
