@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from benchmarks.ollama_stand_in import DEFAULT_MAX_TOKENS, MODEL, request_from_body, responder
 from service.backends.base import ChatMessage, GenerationRequest
 from service.backends.ollama import OllamaBackend
@@ -35,6 +37,7 @@ def test_a_body_without_options_gets_a_bounded_reply_and_the_models_own_stops() 
     assert list(request.stop) == []
 
 
+@pytest.mark.slow
 def test_the_ollama_backend_delivers_exactly_what_the_model_behind_the_wire_writes(
     llama_backend: Any,
 ) -> None:
