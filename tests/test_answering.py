@@ -407,6 +407,7 @@ def _first_prompt(fake: FakeOllama) -> tuple[str, list[str]]:
     return prompt, prompt.split("Possible answers: ", 1)[1].split("\n", 1)[0].split("; ")
 
 
+@pytest.mark.slow
 def test_the_model_chooses_among_candidates_and_its_reply_is_checked_against_them(
     sample_settings: Settings,
 ) -> None:
@@ -430,6 +431,7 @@ def test_the_model_chooses_among_candidates_and_its_reply_is_checked_against_the
     assert refused.grounding == "extractive" and refused.removed_sentences == ["Adela Korvin"]
 
 
+@pytest.mark.slow
 def test_the_model_choice_margin_decides_whether_a_weaker_candidate_is_taken(
     sample_settings: Settings,
 ) -> None:
@@ -453,6 +455,7 @@ def test_the_model_choice_margin_decides_whether_a_weaker_candidate_is_taken(
     assert taken.removed_sentences == []
 
 
+@pytest.mark.slow
 def test_the_model_is_asked_only_where_its_reply_can_change_the_answer(
     sample_settings: Settings,
 ) -> None:
@@ -480,6 +483,7 @@ def test_the_model_is_asked_only_where_its_reply_can_change_the_answer(
     assert asked == 3
 
 
+@pytest.mark.slow
 def test_a_llama_reply_does_not_depend_on_the_prompt_before(
     sample_settings: Settings, llama_backend: Any, embedder: Any
 ) -> None:

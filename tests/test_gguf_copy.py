@@ -41,6 +41,7 @@ def unwritable_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return not_a_folder
 
 
+@pytest.mark.slow
 def test_the_bundled_model_is_copied_once_as_q8_0_into_the_cache(cache: Path) -> None:
     shipped = default_model_path()
     assert file_type(shipped) != FILE_TYPE_F16

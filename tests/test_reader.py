@@ -53,6 +53,7 @@ def _likelihoods(reader: LikelihoodReader, prompt: str, answers: list[str]) -> l
     return [per_root_token(*lp) for lp in reader.log_probabilities(prompt, answers)]
 
 
+@pytest.mark.slow
 def test_the_reader_prefers_the_general_to_the_spokesman_beside_him(
     reader: LikelihoodReader,
 ) -> None:
@@ -63,6 +64,7 @@ def test_the_reader_prefers_the_general_to_the_spokesman_beside_him(
     assert nicholson > mortazawi
 
 
+@pytest.mark.slow
 def test_each_candidate_is_read_beside_its_own_sentence_only(
     reader: LikelihoodReader, embedder: SentenceTransformerEmbedder
 ) -> None:
@@ -96,6 +98,7 @@ def _same_scores(a: list[tuple[float, int]], b: list[tuple[float, int]]) -> bool
     return same_totals and [n for _, n in a] == [n for _, n in b]
 
 
+@pytest.mark.slow
 def test_answers_scored_together_score_as_they_do_alone(reader: LikelihoodReader) -> None:
     # Each answer is read from the cached prompt: what one leaves behind must not reach the next.
     prompt = PromptLibrary().reader_prompt(GENERAL_QUESTION, [MORTAZAWI, NICHOLSON])
@@ -106,6 +109,7 @@ def test_answers_scored_together_score_as_they_do_alone(reader: LikelihoodReader
     assert _likelihoods(reader, prompt, []) == []
 
 
+@pytest.mark.slow
 def test_each_answer_scores_as_the_prompt_and_answer_read_afresh(reader: LikelihoodReader) -> None:
     # The prompt's last token is read once for every answer and each answer's last token not
     # at all (its logits would predict what follows it): the totals must still be those of
@@ -128,6 +132,7 @@ def test_each_answer_scores_as_the_prompt_and_answer_read_afresh(reader: Likelih
         assert total == pytest.approx(expected, abs=0.3)
 
 
+@pytest.mark.slow
 def test_a_prompt_longer_than_the_context_is_still_read(reader: LikelihoodReader) -> None:
     # Scraped news can hold "sentences" of thousands of words; the question and "Answer:" at
     # the end of the prompt are what must stay.
@@ -162,6 +167,7 @@ def test_reranking_keeps_the_likeliest_score_and_lowers_the_rest(
     assert {c.text for c in out} == {c.text for c in candidates}
 
 
+@pytest.mark.slow
 def test_a_lone_candidate_is_not_read_so_no_answer_claims_a_rescoring(
     reader: LikelihoodReader, embedder: SentenceTransformerEmbedder
 ) -> None:
@@ -254,6 +260,7 @@ def test_an_even_reader_changes_nothing(embedder: SentenceTransformerEmbedder) -
     assert reranked(candidates, [], profile) == candidates
 
 
+@pytest.mark.slow
 def test_llm_answers_say_the_reader_rescored_them_and_extractive_ones_do_not(
     sample_settings: Settings, embedder: Any, llama_backend: Any
 ) -> None:
