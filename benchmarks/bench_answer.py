@@ -80,12 +80,12 @@ def main() -> None:
         llama.backend.check()  # model load excluded
         llama_ms = [t for q in subset for t in timed(lambda q=q: llama.ask(q, filters=filters))]
         report["llamacpp_ask_p50_ms"] = quantile(llama_ms, 0.5)
-    if subset and args.corpus is not None:
-        from eval.baseline import LangChainRecipe
+        if args.corpus is not None:
+            from eval.baseline import LangChainRecipe
 
-        recipe = LangChainRecipe.build(args.corpus, embedder, backend_for(settings, "llamacpp"))
-        recipe_ms = [t for q in subset for t in timed(lambda q=q: recipe.ask(q))]
-        report["langchain_recipe_ask_p50_ms"] = quantile(recipe_ms, 0.5)
+            recipe = LangChainRecipe.build(args.corpus, embedder, llama.backend)
+            recipe_ms = [t for q in subset for t in timed(lambda q=q: recipe.ask(q))]
+            report["langchain_recipe_ask_p50_ms"] = quantile(recipe_ms, 0.5)
     for key, value in report.items():
         print(f"{key:>28}: {value}")
     print(json.dumps(report))

@@ -12,6 +12,12 @@ from typing import Any
 import pytest
 
 from indexer.store import Store
+from service.answerability import (
+    MIN_PASSAGE_SIMILARITY,
+    STRONG_ANSWER_SCORE,
+    WEAK_ANSWER_SCORE,
+    assess_recency,
+)
 from service.answers import Answer, FinalEvent, TokenEvent, answered_by
 from service.backends.base import GenerationRequest
 from service.backends.extractive import ExtractiveBackend
@@ -19,7 +25,7 @@ from service.backends.ollama import OllamaBackend
 from service.engine import Engine, EngineLimits
 from service.errors import InvalidRequest
 from service.evidence import rank_evidence
-from service.factory import engine_for
+from service.factory import engine_for, passage_similarity_floor
 from service.prompting import PromptLibrary
 from service.question import profile_question
 from service.retrieval import Retriever, SearchFilters
@@ -29,6 +35,7 @@ from service.spans import sentences_to_show
 from tests.conftest import REPO, TEST_DATA, build_store
 from tests.fake_ollama import FakeOllama
 from tests.test_indexing import footnote
+from tests.test_short_answers import passage
 
 REQUIRED_FIELDS = {
     "answer", "abstained", "grounding", "citations", "related", "backend", "model", "timings_ms",
@@ -186,9 +193,6 @@ def test_where_the_week_is_required_an_answer_needs_its_weeks_headline_or_strong
 def test_other_weeks_articles_are_refused_for_a_weak_answer_and_a_required_week_must_back_it() -> (
     None
 ):
-    from service.answerability import STRONG_ANSWER_SCORE, WEAK_ANSWER_SCORE, assess_recency
-    from tests.test_short_answers import passage
-
     old = [passage("Adela Korvin signed the deal.", source="old.txt")]
     week = ("2027-10-01", "2027-10-08")
     strong, middling = STRONG_ANSWER_SCORE + 0.1, (WEAK_ANSWER_SCORE + STRONG_ANSWER_SCORE) / 2
@@ -216,14 +220,6 @@ def test_other_weeks_articles_are_refused_for_a_weak_answer_and_a_required_week_
 
 
 def test_an_answer_one_article_states_weakly_is_refused_where_no_passage_is_close() -> None:
-    from service.answerability import (
-        MIN_PASSAGE_SIMILARITY,
-        STRONG_ANSWER_SCORE,
-        WEAK_ANSWER_SCORE,
-        assess_recency,
-    )
-    from tests.test_short_answers import passage
-
     week = ("2027-10-01", "2027-10-08")
     fresh = passage("Adela Korvin signed the deal.", source="fresh.txt")
     fresh = replace(fresh, published="2027-10-03", title="Korvin signs the port deal")
@@ -247,9 +243,6 @@ def test_an_answer_one_article_states_weakly_is_refused_where_no_passage_is_clos
 
 
 def test_the_closeness_floor_holds_only_for_the_embedding_model_it_was_chosen_for() -> None:
-    from service.answerability import MIN_PASSAGE_SIMILARITY
-    from service.factory import passage_similarity_floor
-
     bundled = "sentence-transformers/all-MiniLM-L6-v2"
     assert passage_similarity_floor(Settings()) == MIN_PASSAGE_SIMILARITY
     assert passage_similarity_floor(Settings(embedding_model=bundled)) == MIN_PASSAGE_SIMILARITY
