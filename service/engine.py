@@ -15,6 +15,7 @@ from indexer.embedding import Embedder
 from indexer.store import StoredDocument
 from service.answerability import (
     MIN_PASSAGE_SIMILARITY,
+    MIN_TOPIC_SIMILARITY,
     assess_answerability,
     assess_recency,
 )
@@ -78,6 +79,9 @@ class EngineLimits:
     # states is refused where no passage is this similar to the question (answerability.
     # MIN_PASSAGE_SIMILARITY; 0 turns it off).
     min_passage_similarity: float = MIN_PASSAGE_SIMILARITY
+    # Any question is refused where no passage or evidence sentence is even this similar to
+    # it: nothing found is about it (answerability.MIN_TOPIC_SIMILARITY; 0 turns it off).
+    min_topic_similarity: float = MIN_TOPIC_SIMILARITY
     # How far below the best candidate the model's chosen span may score and still answer.
     model_choice_margin: float = MODEL_CHOICE_MARGIN
     # Ask the model even where its reply cannot change the answer (short_answers.
@@ -185,7 +189,9 @@ class Engine:
         week = snapshot.retriever.week_asked(filters)
         ranked = self._rank(query, passages, week, query_vector)
         clock.mark("retrieval")
-        verdict = assess_answerability(profile, passages, ranked)
+        verdict = assess_answerability(
+            profile, passages, ranked, min_similarity=self.limits.min_topic_similarity
+        )
         if not verdict.answerable:
             yield FinalEvent(
                 self._abstain(question, passages, clock, verdict.reason, standalone_question)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from indexer.embedding import DEFAULT_MODEL, canonical_model_name
-from service.answerability import MIN_PASSAGE_SIMILARITY
+from service.answerability import MIN_PASSAGE_SIMILARITY, MIN_TOPIC_SIMILARITY
 from service.backends.base import Backend
 from service.backends.extractive import ExtractiveBackend
 from service.engine import Engine, EngineLimits
@@ -71,6 +71,7 @@ def engine_for(settings: Settings, backend: Backend | None = None) -> Engine:
         max_answer_tokens=settings.max_answer_tokens,
         week_required=settings.week_required,
         min_passage_similarity=passage_similarity_floor(settings),
+        min_topic_similarity=topic_similarity_floor(settings),
         model_choice_margin=settings.model_choice_margin,
         ask_model_always=settings.ask_model_always,
     )
@@ -88,14 +89,41 @@ def passage_similarity_floor(settings: Settings) -> float:
     """How similar to the question a passage must be for the check for nothing close to it
     (answerability.assess_recency): the setting where given; else MIN_PASSAGE_SIMILARITY with
     the embedding model it was chosen for, and 0 (no check) with any other."""
-    if settings.min_passage_similarity is not None:
-        return settings.min_passage_similarity
+    return _similarity_floor(
+        settings,
+        settings.min_passage_similarity,
+        MIN_PASSAGE_SIMILARITY,
+        "passages close to a dated question",
+        "FOOTNOTE_MIN_PASSAGE_SIMILARITY",
+    )
+
+
+def topic_similarity_floor(settings: Settings) -> float:
+    """How similar to any question some passage must be for it to be answered
+    (answerability.assess_answerability): the setting where given; else MIN_TOPIC_SIMILARITY
+    with the embedding model it was chosen for, and 0 (no check) with any other."""
+    return _similarity_floor(
+        settings,
+        settings.min_topic_similarity,
+        MIN_TOPIC_SIMILARITY,
+        "a passage about the question",
+        "FOOTNOTE_MIN_TOPIC_SIMILARITY",
+    )
+
+
+def _similarity_floor(
+    settings: Settings, given: float | None, chosen: float, check: str, variable: str
+) -> float:
+    # Cosine similarities run on a scale of their own in each embedding model.
+    if given is not None:
+        return given
     if canonical_model_name(settings.embedding_model) == canonical_model_name(DEFAULT_MODEL):
-        return MIN_PASSAGE_SIMILARITY
+        return chosen
     logger.info(
-        "no check for passages close to the question: its floor was chosen for %s; set "
-        "FOOTNOTE_MIN_PASSAGE_SIMILARITY for %s",
+        "no check for %s: its floor was chosen for %s; set %s for %s",
+        check,
         DEFAULT_MODEL,
+        variable,
         settings.embedding_model,
     )
     return 0.0

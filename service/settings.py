@@ -86,6 +86,17 @@ class Settings(BaseSettings):
             "other model, whose similarities run on another scale. 0 turns it off."
         ),
     )
+    min_topic_similarity: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Any question, dated or not: abstain where no retrieved passage or evidence "
+            "sentence is this similar to the question (cosine similarity under the embedding "
+            "model): nothing in the archive is about it. Unset: 0.30 with all-MiniLM-L6-v2, "
+            "which it was chosen for, and off with any other model. 0 turns it off."
+        ),
+    )
 
     # --- answering ----------------------------------------------------------------------
     llm: LLMName = Field("llamacpp", description="Answer backend: llamacpp, ollama or extractive.")

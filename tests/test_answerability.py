@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from indexer.embedding import SentenceTransformerEmbedder
 from service.answer_types import expected_answer_type
-from service.answerability import Answerability, assess_answerability
+from service.answerability import MIN_TOPIC_SIMILARITY, Answerability, assess_answerability
 from service.evidence import is_instruction, passage_sentences, rank_evidence
 from service.passages import Passage
 from service.question import profile_question
@@ -172,3 +174,46 @@ def test_a_date_the_articles_do_not_state_is_one_missing_name(
         "Which social media app faces a ban in the EU on January 19?", ban, embedder
     )
     assert not verdict.answerable and "EU" in verdict.reason
+
+
+def test_a_question_nothing_found_is_about_is_not_answerable(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    rates = passage("The central bank's target is 2%. It kept its rate at 4.25% on Thursday.")
+    question = "What is 2+2?"
+    ranked = rank_evidence(question, [rates], embedder)
+    profile = profile_question(question)
+    # Every name and number of the question is stated ("2"), so only closeness can tell.
+    assert max(e.similarity for e in ranked) < MIN_TOPIC_SIMILARITY
+    far = replace(rates, dense_score=MIN_TOPIC_SIMILARITY - 0.1)
+    verdict = assess_answerability(profile, [far], ranked)
+    assert not verdict.answerable
+    assert verdict.reason.startswith("nothing found is about the question")
+    # A passage as close as the floor is about it; so is one sentence, where the passage as a
+    # whole is not (a vague question); the check is for what was found by embedding only, and
+    # 0 turns it off.
+    near = replace(rates, dense_score=MIN_TOPIC_SIMILARITY + 0.01)
+    assert assess_answerability(profile, [near], ranked).answerable
+    close = [replace(ranked[0], similarity=MIN_TOPIC_SIMILARITY + 0.01), *ranked[1:]]
+    assert assess_answerability(profile, [far], close).answerable
+    assert assess_answerability(profile, [rates], ranked).answerable
+    assert assess_answerability(profile, [far], ranked, min_similarity=0.0).answerable
+
+
+def test_a_vague_question_is_closer_to_its_answers_sentence_than_to_its_passage(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    strike = passage(
+        "Tram and bus drivers in Harnau ended their strike on Thursday after the city agreed to "
+        "a 7.5% pay rise over two years, the union said. Talks ran late into the night at the "
+        "transport authority's offices. Night-shift pay will be reviewed separately in the "
+        "spring."
+    )
+    question = "What will be reviewed separately in the spring?"
+    ranked = rank_evidence(question, [strike], embedder)
+    (passage_vector,), question_vector = embedder.embed([strike.text]), embedder.embed([question])
+    whole = float(passage_vector @ question_vector[0])
+    sentence = max(e.similarity for e in ranked)
+    assert whole < MIN_TOPIC_SIMILARITY < sentence
+    scored = replace(strike, dense_score=whole)
+    assert assess_answerability(profile_question(question), [scored], ranked).answerable

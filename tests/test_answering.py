@@ -14,6 +14,7 @@ import pytest
 from indexer.store import Store
 from service.answerability import (
     MIN_PASSAGE_SIMILARITY,
+    MIN_TOPIC_SIMILARITY,
     STRONG_ANSWER_SCORE,
     WEAK_ANSWER_SCORE,
     assess_recency,
@@ -25,7 +26,7 @@ from service.backends.ollama import OllamaBackend
 from service.engine import Engine, EngineLimits
 from service.errors import InvalidRequest
 from service.evidence import rank_evidence
-from service.factory import engine_for, passage_similarity_floor
+from service.factory import engine_for, passage_similarity_floor, topic_similarity_floor
 from service.prompting import PromptLibrary
 from service.question import profile_question
 from service.retrieval import Retriever, SearchFilters
@@ -251,6 +252,30 @@ def test_the_closeness_floor_holds_only_for_the_embedding_model_it_was_chosen_fo
     assert passage_similarity_floor(other) == 0.0
     assert passage_similarity_floor(other.model_copy(update={"min_passage_similarity": 0.7})) == 0.7
     assert passage_similarity_floor(Settings(min_passage_similarity=0.0)) == 0.0
+    # So does the floor under which nothing found is about any question.
+    assert topic_similarity_floor(Settings()) == MIN_TOPIC_SIMILARITY
+    assert topic_similarity_floor(other) == 0.0
+    assert topic_similarity_floor(other.model_copy(update={"min_topic_similarity": 0.2})) == 0.2
+    assert topic_similarity_floor(Settings(min_topic_similarity=0.0)) == 0.0
+
+
+def test_a_question_nothing_in_the_archive_is_about_is_refused(
+    sample_settings: Settings, extractive_engine: Engine
+) -> None:
+    # "2" is in the articles ("a 2% target"), and a sentence about rates held a candidate.
+    off_topic = extractive_engine.ask("What is 2+2?")
+    assert off_topic.abstained and off_topic.related and off_topic.reason is not None
+    assert off_topic.reason.startswith("nothing found is about the question (no passage or")
+    unchecked = engine_for(
+        sample_settings.model_copy(update={"min_topic_similarity": 0.0}),
+        backend=extractive_engine.backend,
+    )
+    assert not unchecked.ask("What is 2+2?").abstained
+    # A vague question far from its passage but near its sentence is answered.
+    assert (
+        "Night-shift pay"
+        in extractive_engine.ask("What will be reviewed separately in the spring?").answer
+    )
 
 
 def test_read_is_what_ask_reads_for_a_question(extractive_engine: Engine) -> None:
