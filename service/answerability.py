@@ -137,8 +137,8 @@ def assess_answerability(
     if closest is not None and closest < min_similarity:
         return Answerability(
             False,
-            f"nothing found is about the question (no passage or sentence is similar to it: "
-            f"{closest:.2f} at best)",
+            f"nothing found is about the question: the closest passage or sentence has a "
+            f"similarity of {closest:.2f}",
         )
     best = ranked[0]
     if best.score < MIN_EVIDENCE_SCORE:

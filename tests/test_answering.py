@@ -265,7 +265,10 @@ def test_a_question_nothing_in_the_archive_is_about_is_refused(
     # "2" is in the articles ("a 2% target"), and a sentence about rates held a candidate.
     off_topic = extractive_engine.ask("What is 2+2?")
     assert off_topic.abstained and off_topic.related and off_topic.reason is not None
-    assert off_topic.reason.startswith("nothing found is about the question (no passage or")
+    assert off_topic.reason == (
+        "nothing found is about the question: the closest passage or sentence has a similarity "
+        "of 0.20"
+    )
     unchecked = engine_for(
         sample_settings.model_copy(update={"min_topic_similarity": 0.0}),
         backend=extractive_engine.backend,
