@@ -99,9 +99,10 @@ def passage_similarity_floor(settings: Settings) -> float:
 
 
 def topic_similarity_floor(settings: Settings) -> float:
-    """How similar to any question some passage must be for it to be answered
-    (answerability.assess_answerability): the setting where given; else MIN_TOPIC_SIMILARITY
-    with the embedding model it was chosen for, and 0 (no check) with any other."""
+    """How similar to any question some passage or evidence sentence must be for it to be
+    answered (answerability.assess_answerability): the setting where given; else
+    MIN_TOPIC_SIMILARITY with the embedding model it was chosen for, and 0 (no check) with any
+    other."""
     return _similarity_floor(
         settings,
         settings.min_topic_similarity,

@@ -189,7 +189,7 @@ def test_a_question_nothing_found_is_about_is_not_answerable(
     verdict = assess_answerability(profile, [far], ranked)
     assert not verdict.answerable
     assert verdict.reason.startswith("nothing found is about the question")
-    # A passage as close as the floor is about it; so is one sentence, where the passage as a
+    # A passage at the floor or above is about it; so is one sentence, where the passage as a
     # whole is not (a vague question); the check is for what was found by embedding only, and
     # 0 turns it off.
     near = replace(rates, dense_score=MIN_TOPIC_SIMILARITY + 0.01)
