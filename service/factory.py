@@ -91,10 +91,9 @@ def passage_similarity_floor(settings: Settings) -> float:
     the embedding model it was chosen for, and 0 (no check) with any other."""
     return _similarity_floor(
         settings,
-        settings.min_passage_similarity,
+        "min_passage_similarity",
         MIN_PASSAGE_SIMILARITY,
         "passages close to a dated question",
-        "FOOTNOTE_MIN_PASSAGE_SIMILARITY",
     )
 
 
@@ -104,27 +103,23 @@ def topic_similarity_floor(settings: Settings) -> float:
     MIN_TOPIC_SIMILARITY with the embedding model it was chosen for, and 0 (no check) with any
     other."""
     return _similarity_floor(
-        settings,
-        settings.min_topic_similarity,
-        MIN_TOPIC_SIMILARITY,
-        "a passage about the question",
-        "FOOTNOTE_MIN_TOPIC_SIMILARITY",
+        settings, "min_topic_similarity", MIN_TOPIC_SIMILARITY, "a passage about the question"
     )
 
 
-def _similarity_floor(
-    settings: Settings, given: float | None, chosen: float, check: str, variable: str
-) -> float:
-    # Cosine similarities run on a scale of their own in each embedding model.
+def _similarity_floor(settings: Settings, setting: str, chosen: float, check: str) -> float:
+    """The floor `setting` gives where set; else `chosen` for the embedding model it was
+    chosen for, and 0 with any other: cosine similarities run on each model's own scale."""
+    given: float | None = getattr(settings, setting)
     if given is not None:
         return given
     if canonical_model_name(settings.embedding_model) == canonical_model_name(DEFAULT_MODEL):
         return chosen
     logger.info(
-        "no check for %s: its floor was chosen for %s; set %s for %s",
+        "no check for %s: its floor was chosen for %s; set FOOTNOTE_%s for %s",
         check,
         DEFAULT_MODEL,
-        variable,
+        setting.upper(),
         settings.embedding_model,
     )
     return 0.0

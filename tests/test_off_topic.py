@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from benchmarks.off_topic import main, reason_kind, report, tally
-from service import Settings, engine_for
+from indexer.embedding import SentenceTransformerEmbedder
+from service import Settings
+from tests.api_server import extractive_engine
+from tests.conftest import REPO
 
-SEED_GOLD = Path(__file__).resolve().parent.parent / "eval" / "data" / "seed-news.gold.jsonl"
+SEED_GOLD = REPO / "eval" / "data" / "seed-news.gold.jsonl"
 
 
 def test_a_reason_is_counted_by_its_kind_not_by_what_it_names() -> None:
@@ -36,9 +38,11 @@ def test_the_report_counts_answers_and_refusals_by_reason() -> None:
 
 
 def test_off_topic_questions_asked_of_the_sample_store_are_refused_and_counted(
-    sample_settings: Settings, capsys: pytest.CaptureFixture[str]
+    sample_settings: Settings,
+    embedder: SentenceTransformerEmbedder,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    engine = engine_for(sample_settings.model_copy(update={"llm": "extractive"}))
+    engine = extractive_engine(sample_settings, embedder)
     counts = tally(engine, ["What is 2+2?", "Who signed the port agreement?"])
     assert counts["answered"] == 1 and counts["refused"] == 1
     assert counts["  nothing found is about the question"] == 1
